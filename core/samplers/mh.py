@@ -1,0 +1,21 @@
+"""Random-walk Metropolis-Hastings with a Gaussian proposal. x: (n, dim)."""
+from __future__ import annotations
+
+import torch
+
+from core.samplers.base import Sampler
+from core.samplers.registry import register_sampler
+
+
+@register_sampler("mh")
+class RandomWalkMH(Sampler):
+    """x' = x + σ·ξ, accepted with min(1, exp(−(E(x') − E(x))/T)); `step_size` is σ."""
+
+    uses_grad = False
+    step_size_help = "σ: standard deviation of the Gaussian random-walk proposal"
+
+    def _propose(self, x, e, g, gen):
+        prop = torch.add(x, self._randn(x.shape, gen), alpha=self.step_size)
+        e_p, _ = self._energy_and_grad(prop)
+        log_alpha = (e - e_p).mul_(1.0 / self.temperature)
+        return prop, e_p, None, log_alpha, None, torch.isnan(log_alpha)
