@@ -5,6 +5,7 @@ import math
 
 import torch
 
+from core.energies.mixtures import logsumexp_parts
 from core.energies.registry import Analytic, param, register_energy
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -76,15 +77,11 @@ class GaussianMixture1D(_OneD):
         sd = (self.std_left, self.std_right)
         lw = (math.log(self.weight), math.log1p(-self.weight))
         z = [(x - m) / s for m, s in zip(mu, sd)]
-        logs = torch.stack(
-            [w - 0.5 * zi * zi - math.log(s) - _LOG_SQRT_2PI for w, zi, s in zip(lw, z, sd)], -1
-        )
-        e = -torch.logsumexp(logs, -1)
+        logs = [w - 0.5 * zi * zi - math.log(s) - _LOG_SQRT_2PI for w, zi, s in zip(lw, z, sd)]
+        lse, r = logsumexp_parts(logs)
         if not need_grad:
-            return e, None
-        r = torch.softmax(logs, -1)
-        g = r[..., 0] * z[0] / sd[0] + r[..., 1] * z[1] / sd[1]
-        return e, g
+            return -lse, None
+        return -lse, r[0] * z[0] / sd[0] + r[1] * z[1] / sd[1]
 
 
 @register_energy("quartic")

@@ -9,6 +9,7 @@ import math
 
 import torch
 
+from core.energies.mixtures import logsumexp_parts
 from core.energies.registry import Analytic, param, register_energy
 
 
@@ -119,14 +120,12 @@ class Multimodal(_TwoD):
             d0, d1 = x0 - self.scale * m0, x1 - self.scale * m1
             logs.append(-(d0 * d0 + d1 * d1) / (2 * v) - math.log(2 * math.pi * v))
             parts.append((d0 / v, d1 / v))
-        logs_t = torch.stack(logs, -1)
-        e = -torch.logsumexp(logs_t, -1)
+        lse, w = logsumexp_parts(logs)
         if not need_grad:
-            return e, None, None
-        w = torch.softmax(logs_t, -1)
-        g0 = sum(w[..., k] * parts[k][0] for k in range(3))
-        g1 = sum(w[..., k] * parts[k][1] for k in range(3))
-        return e, g0, g1
+            return -lse, None, None
+        g0 = w[0] * parts[0][0] + w[1] * parts[1][0] + w[2] * parts[2][0]
+        g1 = w[0] * parts[0][1] + w[1] * parts[1][1] + w[2] * parts[2][1]
+        return -lse, g0, g1
 
 
 @register_energy("funnel")
@@ -259,7 +258,7 @@ class MullerBrown(_TwoD):
 
     description = "Müller–Brown potential scaled by β: three metastable states, two saddles."
     default_bounds = ((-1.5, 1.2), (-0.5, 2.0))
-    param_specs = (param("beta", 0.05, 0.005, 0.5, "multiplies the potential (inverse thermal energy)"),)
+    param_specs = (param("beta", 0.05, 0.005, 1.0, "multiplies the potential (inverse thermal energy)"),)
 
     def _e_g(self, x0, x1, need_grad):
         e = torch.zeros_like(x0)

@@ -34,16 +34,16 @@ _TOKEN = re.compile(
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
-    """Split `text` into (kind, value, position) tokens; ValueError naming the first bad character."""
+    """Split `text` into (kind, value, position) tokens, ending at "end" or at the first bad character."""
     tokens, pos = [], 0
     while pos < len(text):
         if text[pos:].strip() == "":
             break
         m = _TOKEN.match(text, pos)
-        if m is None:
-            bad = text[pos:].lstrip()[0]
+        if m is None:  # reported when the parser reaches it, so errors come left to right
             where = len(text) - len(text[pos:].lstrip())
-            raise ValueError(f"unexpected character {bad!r} at position {where} in {text!r}")
+            tokens.append(("bad", text[where], where))
+            return tokens
         kind = m.lastgroup
         tokens.append((kind, m.group(kind), m.start(kind)))
         pos = m.end()
@@ -75,8 +75,13 @@ class _Parser:
 
     def take(self) -> tuple[str, str, int]:
         tok = self.tokens[self.i]
+        self._refuse_bad(tok)
         self.i += 1
         return tok
+
+    def _refuse_bad(self, tok: tuple[str, str, int]) -> None:
+        if tok[0] == "bad":
+            raise ValueError(f"unexpected character {tok[1]!r} at position {tok[2]} in {self.text!r}")
 
     def expect(self, value: str) -> None:
         kind, val, pos = self.take()
@@ -89,6 +94,7 @@ class _Parser:
             raise ValueError("the formula is empty")
         node = self.expr()
         kind, val, pos = self.peek()
+        self._refuse_bad(self.peek())
         if kind != "end":
             raise ValueError(f"unexpected token {val!r} at position {pos} in {self.text!r}")
         return node

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import torch
 
@@ -166,8 +166,12 @@ class Sampler:
         return new
 
     @torch.no_grad()
-    def run(self, state: SamplerState, n_steps: int, record_every: int = 1) -> tuple[SamplerState, Trace]:
-        """`n_steps` transitions; record x, energy, accepted every `record_every` steps (0: none)."""
+    def run(self, state: SamplerState, n_steps: int, record_every: int = 1,
+            callback: Callable[[int, SamplerState], None] | None = None) -> tuple[SamplerState, Trace]:
+        """`n_steps` transitions; record x, energy, accepted every `record_every` steps (0: none).
+
+        `callback(i, state)` is called after step i (1-based), e.g. to drive a progress bar.
+        """
         if isinstance(n_steps, bool) or int(n_steps) != n_steps or n_steps < 0:
             raise ValueError(f"n_steps must be an integer >= 0, got {n_steps!r}")
         if isinstance(record_every, bool) or int(record_every) != record_every or record_every < 0:
@@ -184,6 +188,8 @@ class Sampler:
                 es.append(state.energy)
                 if state.accepted is not None:
                     accs.append(state.accepted)
+            if callback is not None:
+                callback(i + 1, state)
         n, dim = state.x.shape
         trace = Trace(
             x=torch.stack(xs) if xs else state.x.new_empty((0, n, dim)),

@@ -1,0 +1,147 @@
+"""The `ebm` command line: headless sampling (and, as they land, training, depth prediction)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+
+def _parse_param(text: str) -> tuple[str, float]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        return key.strip(), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"value of {key!r} must be a number, got {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `ebm` with its sub-commands."""
+    parser = argparse.ArgumentParser(prog="ebm", description="Energy Workbench, headless.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sample", help="run MCMC chains on an energy and print diagnostics")
+    src = s.add_mutually_exclusive_group()
+    src.add_argument("--energy", default="banana", help="built-in energy name (see --list)")
+    src.add_argument("--expression", help="energy formula in x, y, e.g. '(x**2-1)**2 + y**2'")
+    s.add_argument("--param", action="append", type=_parse_param, default=[], metavar="NAME=VALUE",
+                   help="energy parameter (repeatable)")
+    s.add_argument("--bounds", type=float, nargs="+", metavar="LO HI",
+                   help="view box as lo hi per dimension (expressions; default -3 3)")
+    s.add_argument("--sampler", default="mala", help="langevin, mala, mh or hmc")
+    s.add_argument("--step-size", type=float, default=None, help="ε (σ for mh); default per sampler")
+    s.add_argument("--temperature", type=float, default=1.0)
+    s.add_argument("--n-leapfrog", type=int, default=None, help="HMC leapfrog steps")
+    s.add_argument("--chains", type=int, default=1000)
+    s.add_argument("--steps", type=int, default=500)
+    s.add_argument("--burn-in", type=int, default=None, help="steps left out of diagnostics (default: half)")
+    s.add_argument("--record-every", type=int, default=1)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    s.add_argument("--out", type=Path, default=None, help="write the trace to this .npz file")
+    s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    s.add_argument("--list", action="store_true", help="list energies and samplers, then exit")
+    return parser
+
+
+def _energy_from_args(args: argparse.Namespace):
+    from core import energies
+
+    params = dict(args.param)
+    if args.expression:
+        if params:
+            raise ValueError("--param applies to built-in energies, not to --expression")
+        bounds = None
+        if args.bounds:
+            if len(args.bounds) % 2:
+                raise ValueError("--bounds takes pairs: LO HI per dimension")
+            bounds = list(zip(args.bounds[::2], args.bounds[1::2]))
+        return energies.from_expression(args.expression, dim=len(bounds) if bounds else None, bounds=bounds)
+    bounds = list(zip(args.bounds[::2], args.bounds[1::2])) if args.bounds else None
+    return energies.create(args.energy, bounds=bounds, **params)
+
+
+def format_table(rows: list[tuple[str, str]]) -> str:
+    """Two-column plain-text table."""
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """`ebm sample`: run chains, print a diagnostics table, optionally save the trace."""
+    from core import device as devices
+    from core import diagnostics, energies, samplers
+
+    if args.list:
+        print("energies:", ", ".join(energies.names()))
+        print("samplers:", ", ".join(samplers.names()))
+        return 0
+    E = _energy_from_args(args)
+    extra: dict[str, Any] = {}
+    if args.n_leapfrog is not None:
+        extra["n_leapfrog"] = args.n_leapfrog
+    dev = devices.pick(None if args.device == "auto" else args.device)
+    s = samplers.create(args.sampler, E, step_size=args.step_size, temperature=args.temperature,
+                        device=dev, **extra)
+    if args.steps < 1:
+        raise ValueError(f"--steps must be >= 1, got {args.steps}")
+    burn = args.steps // 2 if args.burn_in is None else args.burn_in
+    if not 0 <= burn < args.steps:
+        raise ValueError(f"--burn-in must be in [0, {args.steps - 1}], got {burn}")
+    state = s.init(args.chains, seed=args.seed)
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.steps, unit="step", desc=f"{args.sampler} on {E.name}", file=sys.stderr)
+    t0 = time.perf_counter()
+    state, trace = s.run(state, args.steps, record_every=args.record_every,
+                         callback=(lambda i, st: bar.update(1)) if bar else None)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.perf_counter() - t0
+    if bar:
+        bar.close()
+    rec_burn = burn // max(args.record_every, 1) if args.record_every else 0
+    summary = diagnostics.summary(trace, E if E.dim <= 2 else None, args.temperature, burn_in=rec_burn)
+    rows = [("energy", f"{E.name} (dim {E.dim})"), ("sampler", f"{args.sampler}, step {s.step_size:g}, T {s.temperature:g}"),
+            ("chains × steps", f"{args.chains} × {args.steps} (burn-in {burn})"),
+            ("time", f"{elapsed:.2f} s ({args.chains * args.steps / elapsed / 1e6:.2f} M chain-steps/s)"),
+            ("acceptance", f"{summary['acceptance']:.3f}"),
+            ("diverged chains", str(summary["diverged_chains"])),
+            ("rejected NaN/inf proposals", str(summary["divergences"]))]
+    for k, name in enumerate(["x", "y", "z"][: E.dim] if E.dim <= 3 else [f"x{i}" for i in range(E.dim)]):
+        if "ess" in summary:
+            rows.append((f"{name}: bulk ESS / R-hat", f"{summary['ess'][k]:.0f} / {summary['rhat'][k]:.4f}"))
+    if "tv" in summary:
+        rows.append(("TV distance to exact", f"{summary['tv']:.4f}"))
+    print(format_table(rows))
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"energy": E.name, "energy_params": E.params, "bounds": E.bounds, "sampler": args.sampler,
+                "step_size": s.step_size, "temperature": s.temperature, "seed": args.seed, **extra}
+        np.savez_compressed(args.out, **trace.numpy(), meta=json.dumps(meta))
+        print(f"trace written to {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `ebm`; returns the exit status (2 with a one-line message on bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            return cmd_sample(args)
+    except ValueError as exc:
+        print(f"ebm {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
