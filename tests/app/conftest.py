@@ -1,0 +1,78 @@
+"""Hygiene for the app tests (after napari's): settings and data in a temp folder, no dialogs,
+and a test fails if it leaves top-level widgets alive behind it.
+
+Opt out in one test with `@pytest.mark.allow_leaked_widgets`.
+Qt runs under Xvfb (pytest-xvfb starts it when the `Xvfb` binary exists); only with no display at all
+do we fall back to the offscreen platform, which cannot do OpenGL.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xvfb has started Xvfb and set DISPLAY
+def pytest_configure(config: pytest.Config) -> None:
+    """Register our markers; use the offscreen platform only if no X display exists."""
+    config.addinivalue_line("markers", "allow_leaked_widgets: skip the leaked top-level widget check")
+    config.addinivalue_line("filterwarnings", "error:::workbench")  # our own warnings are bugs
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _user_folders_in_tmp(tmp_path, monkeypatch):
+    """Point QSettings, app data (logs) and config at `tmp_path`; never show error dialogs."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "settings"))
+    from workbench import errors
+
+    monkeypatch.setattr(errors, "SHOW_DIALOGS", False)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_widgets(request):
+    """Fail a test that leaves new top-level widgets alive (after closing and deferred deletes)."""
+    before = _top_level_widgets()
+    yield
+    if request.node.get_closest_marker("allow_leaked_widgets"):
+        return
+    leaked = {key: w for key, w in _top_level_widgets().items() if key not in before}
+    if leaked:
+        names = ", ".join(f"{type(w).__name__}({w.objectName()!r})" for w in leaked.values())
+        for widget in leaked.values():  # clean up so the next test starts fresh
+            widget.close()
+            widget.deleteLater()
+        _flush_deletes()
+        pytest.fail(f"test left {len(leaked)} top-level widget(s) alive: {names}", pytrace=False)
+
+
+def _flush_deletes() -> None:
+    """Process pending events and `deleteLater` calls, if a QApplication exists."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    for _ in range(2):
+        app.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _top_level_widgets() -> dict[int, object]:
+    """Live top-level widgets by C++ address (empty when no QApplication was made)."""
+    from PySide6.QtWidgets import QApplication
+    from shiboken6 import getCppPointer
+
+    if QApplication.instance() is None:
+        return {}
+    _flush_deletes()
+    return {getCppPointer(w)[0]: w for w in QApplication.topLevelWidgets()}
