@@ -15,6 +15,7 @@ from workbench import APP_TITLE, about, panels
 from workbench.menus import build_menus
 from workbench.panels import PanelInfo
 from workbench.settings import qsettings
+from workbench.state import EnergyState
 
 DEFAULT_SIZE = (1280, 800)
 MESSAGE_MS = 8000
@@ -30,6 +31,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.remember_geometry = remember_geometry
         self.panel_infos = list(panels.PANELS if panel_infos is None else panel_infos)
+        self.energy_state = EnergyState(self)  # shared by the Landscape and Sampler panels
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         for info in self.panel_infos:

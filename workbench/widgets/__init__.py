@@ -1,0 +1,1 @@
+"""Reusable widgets: parameter forms built from `core` specs, landscape views."""
