@@ -1,4 +1,4 @@
-"""The `ebm` command line: headless sampling (and, as they land, training, depth prediction)."""
+"""The `ebm` command line: headless sampling and training (`ebm sample`, `ebm train`)."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=None, help="write the trace to this .npz file")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     s.add_argument("--list", action="store_true", help="list energies and samplers, then exit")
+
+    t = sub.add_parser("train", help="train an EBM headless into a run directory")
+    what = t.add_mutually_exclusive_group()
+    what.add_argument("--dataset", help="2D dataset (8gaussians, two_moons, ...) or a .csv/.npy file")
+    what.add_argument("--regression", type=int, choices=(1, 2), help="toy regression problem 1 or 2")
+    what.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this directory")
+    t.add_argument("--method", default=None, help="pcd, cd, dsm (2D); ml-is, kld, nce, nce+, ml-mcmc, dsm, nce-mdn")
+    t.add_argument("--sampler", default="langevin", help="negatives sampler for cd/pcd: langevin or mala")
+    t.add_argument("--steps", type=int, default=None, help="total updates (2D; default 5000)")
+    t.add_argument("--epochs", type=int, default=None, help="epochs (regression; default 75)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--param", action="append", type=_parse_param, default=[], metavar="NAME=VALUE",
+                   help="trainer setting, e.g. lr=1e-3 (repeatable)")
+    t.add_argument("--run", type=Path, default=None, help="run directory (default runs/<name>)")
+    t.add_argument("--checkpoint-every", type=int, default=500)
+    t.add_argument("--no-progress", action="store_true")
     return parser
 
 
@@ -131,12 +147,80 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int_params(trainer_cls, params: dict[str, float]) -> dict[str, Any]:
+    kinds = {spec.name: spec.kind for spec in trainer_cls.param_specs}
+    return {k: (int(v) if kinds.get(k) is int and float(v).is_integer() else v) for k, v in params.items()}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """`ebm train`: build (or resume) a trainer, run it with a progress bar into a run directory."""
+    from core import training
+    from core.runs import RunDir
+    from core.training.base import TRAINERS
+
+    if args.resume is not None:
+        trainer, run = training.resume(args.resume)
+        config = run.read_config()
+        total = args.steps or config.get("total_steps") or trainer.t
+        if args.epochs is not None and hasattr(trainer, "steps_per_epoch"):
+            total = args.epochs * trainer.steps_per_epoch
+    elif args.regression is not None:
+        cls = TRAINERS.get("regression")
+        trainer = training.create("regression", problem=args.regression, method=args.method or "nce",
+                                  seed=args.seed, **_int_params(cls, dict(args.param)))
+        total = (args.epochs or 75) * trainer.steps_per_epoch
+        run = RunDir(args.run or Path("runs") / f"regression{args.regression}-{trainer.method}")
+    else:
+        from core import data
+
+        cls = TRAINERS.get("ebm2d")
+        source = args.dataset or "8gaussians"
+        extra: dict[str, Any] = {}
+        if Path(source).suffix.lower() in (".csv", ".npy", ".txt"):
+            extra["points"] = data.load_points(source)
+        trainer = training.create("ebm2d", dataset=source, method=args.method or "pcd", sampler=args.sampler,
+                                  seed=args.seed, **extra, **_int_params(cls, dict(args.param)))
+        total = args.steps or 5000
+        run = RunDir(args.run or Path("runs") / f"{trainer.dataset}-{trainer.method}")
+    if args.resume is None:
+        if run.config_path.exists():
+            raise ValueError(f"{run.path} already holds a run; use --resume {run.path} or another --run")
+        run.write_config({"trainer": trainer.name, "params": trainer.config(), "total_steps": total})
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=trainer.t, unit="step", desc=f"{trainer.name} → {run.path}", file=sys.stderr)
+
+    def progress(metrics: dict[str, Any]) -> None:
+        if bar is not None:
+            bar.update(1)
+            shown = {k: f"{v:.4g}" for k, v in metrics.items() if k in ("loss", "tv", "kl") and isinstance(v, float)}
+            if shown:
+                bar.set_postfix(shown, refresh=False)
+
+    try:
+        last = training.fit(trainer, total, run, checkpoint_every=args.checkpoint_every, callback=progress)
+    except training.TrainingDiverged as exc:
+        print(f"ebm train: {exc}", file=sys.stderr)
+        return 3
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = {k: v for k, v in last.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    print(format_table([("run", str(run.path)), ("steps", str(trainer.t))]
+                       + [(k, f"{v:.4g}") for k, v in summary.items()]))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `ebm`; returns the exit status (2 with a one-line message on bad input)."""
     args = build_parser().parse_args(argv)
     try:
         if args.command == "sample":
             return cmd_sample(args)
+        if args.command == "train":
+            return cmd_train(args)
     except ValueError as exc:
         print(f"ebm {args.command}: error: {exc}", file=sys.stderr)
         return 2
