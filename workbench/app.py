@@ -7,12 +7,14 @@ Screenshots for the README and docs are made under Xvfb:
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pyqtgraph as pg
+import torch
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -51,6 +53,16 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return args, rest
 
 
+def leave_a_core_for_the_gui() -> None:
+    """Cap torch's intra-op threads at cores − 1: workers and the GUI thread must not fight for cores.
+
+    On a 2-core machine torch's default of 2 threads made a 512² landscape take ~300 ms instead of
+    ~12 ms while a sampler played (benchmarks/gui.py).
+    """
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+
+
 def application(qt_args: Sequence[str] = ()) -> QApplication:
     """The QApplication (created, or the running one reused) with our names and pyqtgraph options."""
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME, *qt_args])
@@ -67,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, qt_args = parse_args(sys.argv[1:] if argv is None else [str(a) for a in argv])
     except SystemExit as exit_:  # --help, --version or a usage error, already printed
         return int(exit_.code or 0)
+    leave_a_core_for_the_gui()
     app = application(qt_args)
     log_handler = errors.start_logging()
     show_dialogs = errors.SHOW_DIALOGS

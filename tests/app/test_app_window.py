@@ -118,8 +118,10 @@ def test_placeholders_show_the_engine_is_alive(window):
     def text_of(panel_id: str) -> str:
         return " ".join(label.text() for label in window.panel(panel_id).findChildren(QLabel))
 
-    assert all(name in text_of("landscape") for name in energies.names())
-    assert all(name in text_of("sampler") for name in samplers.names())
+    combo = window.panel("landscape").source.combo  # the real Landscape panel lists every energy
+    assert all(combo.findData(name) >= 0 for name in energies.names())
+    sampler_combo = window.panel("sampler").controls.sampler_combo  # the real Sampler panel
+    assert all(sampler_combo.findData(name) >= 0 for name in samplers.names())
     for panel_id in ("training", "depth"):
         assert str(device.pick()) in text_of(panel_id)
 

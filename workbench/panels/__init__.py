@@ -12,6 +12,8 @@ from typing import Callable, Sequence
 from PySide6.QtWidgets import QWidget
 
 from workbench.panels import placeholder
+from workbench.panels.sampler import SamplerPanel
+from workbench.panels.landscape import landscape_panel
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,8 @@ class PanelInfo:
 
 
 PANELS: list[PanelInfo] = [
-    PanelInfo("landscape", "Landscape", placeholder.landscape, placeholder.LANDSCAPE),
-    PanelInfo("sampler", "Sampler", placeholder.sampler, placeholder.SAMPLER),
+    PanelInfo("landscape", "Landscape", landscape_panel, placeholder.LANDSCAPE),
+    PanelInfo("sampler", "Sampler", SamplerPanel, placeholder.SAMPLER),
     PanelInfo("training", "Training", placeholder.training, placeholder.TRAINING),
     PanelInfo("depth", "Depth", placeholder.depth, placeholder.DEPTH),
 ]

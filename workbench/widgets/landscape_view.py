@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QApplication, QWidget
 
 from core.landscape import Landscape
 
@@ -73,6 +74,21 @@ def describe_point(land: Landscape, x: float, y: float | None = None) -> str | N
     return ", ".join(parts)
 
 
+def _top_level_widgets() -> set[QWidget]:
+    return set(QApplication.topLevelWidgets())
+
+
+def _adopt_popups(owner: QWidget, before: set[QWidget]) -> None:
+    """Parent the windows pyqtgraph made since `before` (context menus, option panels) to `owner`.
+
+    pyqtgraph creates them without a parent, so they outlive the view until Python's garbage
+    collector finds them; as children they are deleted with the view (no stray top-level widgets).
+    """
+    for widget in _top_level_widgets() - before:
+        if widget is not owner and widget.parent() is None:
+            widget.setParent(owner, widget.windowFlags())
+
+
 class Map2D(pg.GraphicsLayoutWidget):
     """Heat map of a 2D landscape with contour lines, a colour bar and hover read-out."""
 
@@ -80,6 +96,7 @@ class Map2D(pg.GraphicsLayoutWidget):
     clicked = Signal(float, float)  # a left click on the map, in model units
 
     def __init__(self, parent=None) -> None:
+        strays = _top_level_widgets()
         super().__init__(parent)
         self.setObjectName("Map2D")
         self.plot: pg.PlotItem = self.addPlot(row=0, col=0)
@@ -100,6 +117,7 @@ class Map2D(pg.GraphicsLayoutWidget):
         self.levels = (0.0, 1.0)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        _adopt_popups(self, strays)
 
     def set_landscape(self, land: Landscape, mode: str | None = None) -> None:
         """Show `land` in `mode` (keeps the current mode when None); axes follow its bounds."""
@@ -110,9 +128,9 @@ class Map2D(pg.GraphicsLayoutWidget):
         data = np.ascontiguousarray(values.T)  # row-major image: rows are y, columns are x
         self.levels = levels_for(data, mode)
         self.colorbar.setColorMap(colormap_for(mode))
-        self.image.setImage(np.nan_to_num(data, nan=self.levels[1], posinf=self.levels[1],
-                                          neginf=self.levels[0]),
-                            autoLevels=False, levels=self.levels)
+        # Non-finite cells (e.g. log of a negative number) take the top colour; contours skip them.
+        data = np.nan_to_num(data, nan=self.levels[1], posinf=self.levels[1], neginf=self.levels[0])
+        self.image.setImage(data, autoLevels=False, levels=self.levels)
         self.colorbar.setLevels(self.levels)
         self.colorbar.axis.setLabel(MODE_LABELS[mode])
         (x0, x1), (y0, y1) = land.bounds
@@ -168,6 +186,7 @@ class Curve1D(pg.PlotWidget):
     clicked = Signal(float, float)
 
     def __init__(self, parent=None) -> None:
+        strays = _top_level_widgets()
         super().__init__(parent)
         self.setObjectName("Curve1D")
         self.plot: pg.PlotItem = self.getPlotItem()
@@ -188,6 +207,7 @@ class Curve1D(pg.PlotWidget):
         self.mode = "energy"
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        _adopt_popups(self, strays)
 
     def set_landscape(self, land: Landscape, mode: str | None = None) -> None:
         """Show `land` in `mode`; the exact density is always drawn on the right axis when known."""
@@ -199,11 +219,14 @@ class Curve1D(pg.PlotWidget):
         lo, hi = levels_for(values, mode)
         self.curve.setData(x[finite], values[finite])
         self.plot.setLabel("left", MODE_LABELS[mode])
-        if land.density is not None:
-            self.density_curve.setData(x, land.density.numpy())
-            self.density_view.setYRange(0, float(land.density.max()) * 1.05, padding=0)
         self.plot.setXRange(*land.bounds[0], padding=0)
         self.plot.setYRange(lo, hi, padding=0.05)  # energies blow up at the box edges: clip the view
+        if land.density is not None:
+            self.density_curve.setData(x, land.density.numpy())
+            if mode == "density":  # the same quantity on both axes: same scale, so the curves coincide
+                self.density_view.setYRange(lo, hi, padding=0.05)
+            else:
+                self.density_view.setYRange(0, float(land.density.max()) * 1.05, padding=0)
         self._sync_views()
 
     def set_mode(self, mode: str) -> None:
