@@ -44,7 +44,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 
 from core import energies, landscape  # noqa: E402
 from core.energies.neural import MLPEnergy  # noqa: E402
-from workbench.app import application  # noqa: E402
+from workbench.app import application, leave_a_core_for_the_gui  # noqa: E402
 from workbench.panels.sampler import SamplerPanel  # noqa: E402
 from workbench.widgets.landscape_view import Map2D  # noqa: E402
 
@@ -177,7 +177,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="10^2 and 10^4 chains, 1 s each")
     parser.add_argument("--seconds", type=float, default=None, help="measuring time per run (default 3)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats for medians (default 15)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: the app's choice, cores − 1, at least 1)")
     args = parser.parse_args(argv)
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     seconds = args.seconds or (1.0 if args.quick else 3.0)
@@ -186,6 +187,8 @@ def main(argv=None) -> int:
     load_at_start = load_average()
     if args.threads:
         torch.set_num_threads(args.threads)
+    else:
+        leave_a_core_for_the_gui()  # measure what the app does
     app = application()
     platform_name = app.platformName()
     print(f"# GUI benchmark: {platform.node()} · {os.cpu_count()} CPU · torch {torch.__version__} "

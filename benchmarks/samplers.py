@@ -31,6 +31,9 @@ How it is timed (fairness rules)
       chains this is a few steps only). Each timing is repeated --repeats (3) times and the BEST
       (fastest) run is reported. "cores" = process CPU time / wall time of that run, i.e. how many
       cores a side actually kept busy.
+    - Shared machines: "other processes" = cores the rest of the machine kept busy during the best
+      run (from /proc/stat). A busy core stalls every multi-threaded torch op at its barrier, so such
+      rows are re-timed (up to --busy-wait seconds in all) and, if still disturbed, marked (busy).
 
 Checks (printed before the table)
     - torchebm draws its noise from a torch.Generator exactly like ours (same shapes, same order),
@@ -40,7 +43,7 @@ Checks (printed before the table)
       (ours vs peer, at the largest N measured); a different parametrisation would show there.
 
 Run
-    python benchmarks/samplers.py                       # full table, ~4-5 min on 2 CPU cores
+    python benchmarks/samplers.py                       # full table, 2-4 min on 2 idle CPU cores
     python benchmarks/samplers.py --quick               # sizes 1 and 100, few steps (smoke test)
     python benchmarks/samplers.py --sizes 1e4,1e6 --samplers mala,hmc --device cpu --markdown b.md
 
@@ -49,6 +52,7 @@ Peers are optional: a peer that cannot be imported (or fails) shows as "n/a (rea
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import os
 import platform
@@ -196,6 +200,7 @@ class Runner:
     """Runs k transitions of all chains, blocking until done; `compiled`: each new k compiles."""
 
     compiled = False
+    warmup_steps = 1  # excluded steps before calibration (first-touch allocations, lazy inits)
 
     def run(self, n_steps: int) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -214,11 +219,17 @@ def _torch_sync(device: str) -> Callable[[], None]:
     return torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
 
+# Extra keyword arguments for our samplers.create (--ours-kw), e.g. {"compile": True}.
+OURS_KW: dict[str, Any] = {}
+
+
 class OursRunner(Runner):
     def __init__(self, name: str, x0: torch.Tensor, device: str) -> None:
         extra = {"n_leapfrog": N_LEAPFROG} if name == "hmc" else {}
         self.sampler = samplers.create(name, energies.create("banana", a=A, b=B),
-                                       step_size=STEP_SIZE[name], device=device, **extra)
+                                       step_size=STEP_SIZE[name], device=device, **extra, **OURS_KW)
+        if OURS_KW:  # options such as compiling: let warm-up cover a few compiled blocks
+            self.warmup_steps = 64
         self.state = self.sampler.init(x0.shape[0], seed=SEED, x0=x0.to(device))
         self.sync = _torch_sync(device)  # type: ignore[method-assign]
 
@@ -402,7 +413,7 @@ def _choose_steps(runner: Runner, n_chains: int, cfg: Config) -> int:
     """Warm the runner up and pick the step count that makes one timing last ~cfg.target_s."""
     if cfg.quick:
         if not runner.compiled:
-            runner.run(2)  # warm-up: lazy inits, first-touch allocations
+            runner.run(max(2, runner.warmup_steps))  # warm-up: lazy inits, first-touch allocations
         return cfg.quick_steps
     if runner.compiled:
         # Every new k is a compile, so calibrate in one shot with a length that is cheap at N.
@@ -410,7 +421,7 @@ def _choose_steps(runner: Runner, n_chains: int, cfg: Config) -> int:
         runner.run(k)  # compile + warm-up, excluded
         wall = _timed(runner, k)[0]
     else:
-        runner.run(1)  # warm-up, excluded
+        runner.run(runner.warmup_steps)  # warm-up, excluded
         k = 1
         while True:  # grow k until a timing is long enough to be trusted (~10% of target)
             wall = _timed(runner, k)[0]
@@ -645,6 +656,17 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+def _parse_kw(item: str) -> tuple[str, Any]:
+    """'compile=True' -> ('compile', True): Python literals, else the string itself."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--ours-kw expects KEY=VALUE, got {item!r}")
+    try:
+        return key.strip(), ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        return key.strip(), value.strip()
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--quick", action="store_true", help="sizes 1 and 100, few steps, one timing")
@@ -656,6 +678,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=available_cores(), help="torch CPU threads")
     p.add_argument("--target-seconds", type=float, default=0.8, help="wall time aimed at per timing")
     p.add_argument("--repeats", type=int, default=3, help="timings per measurement (best is kept)")
+    p.add_argument("--ours-kw", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra keyword for our samplers.create, e.g. compile=True (repeatable)")
     p.add_argument("--busy-wait", type=float, default=60.0,
                    help="seconds the run may spend re-timing measurements disturbed by other processes")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target FAILs")
@@ -665,6 +689,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if bad:
         p.error(f"unknown sampler(s) {bad}; choose from {list(ALL_SAMPLERS)}")
     args.peers = [] if args.peers.strip() == "none" else [s.strip() for s in args.peers.split(",")]
+    try:
+        args.ours_kw = dict(_parse_kw(item) for item in args.ours_kw)
+    except ValueError as exc:
+        p.error(str(exc))
     if args.sizes is None:
         args.sizes = list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     if args.device == "auto":
@@ -708,6 +736,7 @@ def run_benchmark(args: argparse.Namespace, cfg: Config, log: Callable[[str], No
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     configure_backends(args.devices, args.threads)
+    OURS_KW.update(args.ours_kw)
     cfg = Config(target_s=args.target_seconds, repeats=max(1, args.repeats), quick=args.quick,
                  busy_wait_s=args.busy_wait)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # progress, kept out of the table
@@ -716,6 +745,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = ["# Sampler throughput: banana energy (a=2, b=0.2, rho=0.5), float32", ""]
     report += describe_devices(args.devices, args.threads)
     steps = ", ".join(f"{k} {v}" for k, v in STEP_SIZE.items() if k in args.samplers)
+    if OURS_KW:
+        report.append(f"- ours created with extra options {OURS_KW}")
     report += [f"- step sizes (ours; peers converted to the same move): {steps}; HMC L={N_LEAPFROG}",
                f"- timing: best of {1 if cfg.quick else cfg.repeats} runs of ~"
                f"{'a few steps (--quick)' if cfg.quick else f'{cfg.target_s} s'} each, after warm-up"

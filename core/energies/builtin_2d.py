@@ -22,7 +22,8 @@ class _TwoD(Analytic):
 
     def energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         e, g0, g1 = self._e_g(x[..., 0], x[..., 1], need_grad=True)
-        return e, torch.stack((g0, g1), -1)
+        # Coordinate-major memory (x[..., 0] contiguous), like the samplers' chains: see samplers.base.
+        return e, torch.stack((g0, g1), 0).movedim(0, -1)
 
     def _e_g(self, x0, x1, need_grad):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -7,6 +7,7 @@ the state, so each transition evaluates the energy once per new point (MALA: one
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Sequence
 
@@ -108,7 +109,7 @@ class Sampler:
 
     def __init__(self, energy: Energy, step_size: float, temperature: float = 1.0,
                  device: str | torch.device | None = None, dtype: torch.dtype = torch.float32,
-                 record_path: bool = False, **params: Any) -> None:
+                 record_path: bool = False, compile: bool = False, **params: Any) -> None:
         if not isinstance(energy, Energy):
             raise ValueError(f"expected an Energy, got {type(energy).__name__}")
         self.energy = energy
@@ -120,6 +121,8 @@ class Sampler:
         self.device = torch.device(device) if device is not None else energy.device
         self.dtype = dtype
         self.record_path = bool(record_path)
+        self.compile = bool(compile)
+        self._compiled: dict[int, Callable] = {}
         self.energy.to(self.device)
 
     # --- energy helpers -------------------------------------------------------------------
@@ -141,13 +144,14 @@ class Sampler:
         if x0 is None:
             lo = torch.tensor([b[0] for b in self.energy.bounds], dtype=self.dtype, device=self.device)
             hi = torch.tensor([b[1] for b in self.energy.bounds], dtype=self.dtype, device=self.device)
-            x = lo + (hi - lo) * torch.rand(n, dim, generator=gen, dtype=self.dtype, device=self.device)
+            x = lo + (hi - lo) * torch.rand(dim, n, generator=gen, dtype=self.dtype, device=self.device).T
         else:
             x = torch.as_tensor(x0, dtype=self.dtype, device=self.device)
             if x.shape == (dim,):
                 x = x.expand(n, dim).clone()
             if x.shape != (n, dim):
                 raise ValueError(f"x0 must have shape ({dim},) or ({n}, {dim}), got {tuple(x.shape)}")
+            x = x.T.contiguous().T  # coordinate-major memory, see _draw
         e, g = self._energy_and_grad(x)
         bad = ~torch.isfinite(x).all(-1) | torch.isnan(e)
         if g is not None:
@@ -159,11 +163,16 @@ class Sampler:
     @torch.no_grad()
     def step(self, state: SamplerState) -> SamplerState:
         """One transition for every chain; returns the new state (the old one is not modified)."""
-        new = SamplerState(x=state.x, energy=state.energy, grad=state.grad, generator=state.generator,
-                           diverged=state.diverged, accept_count=state.accept_count,
-                           divergences=state.divergences, t=state.t)
+        new = self._copy(state)
         self._advance(new)
         return new
+
+    @staticmethod
+    def _copy(state: SamplerState) -> SamplerState:
+        return SamplerState(x=state.x, energy=state.energy, grad=state.grad, generator=state.generator,
+                            diverged=state.diverged, accept_count=state.accept_count,
+                            divergences=state.divergences, t=state.t, proposal=state.proposal,
+                            accepted=state.accepted, path=state.path)
 
     @torch.no_grad()
     def run(self, state: SamplerState, n_steps: int, record_every: int = 1,
@@ -177,19 +186,27 @@ class Sampler:
         if isinstance(record_every, bool) or int(record_every) != record_every or record_every < 0:
             raise ValueError(f"record_every must be an integer >= 0 (0 records nothing), got {record_every!r}")
         start_count, start_div = state.accept_count, state.divergences
-        if n_steps:
-            state = self.step(state)
+        state = self._copy(state)  # the caller's state is never modified
+        compiled = self._compilable()
+        block = self._block_size(record_every) if compiled else 1
         xs, es, accs = [], [], []
-        for i in range(int(n_steps)):
-            if i:
+        done = 0
+        while done < n_steps:
+            if compiled and n_steps - done >= block:
+                if not self._advance_block(state, block):
+                    compiled = False  # compiling failed: carry on eagerly
+                    continue
+                done += block
+            else:
                 self._advance(state)
-            if record_every and (i + 1) % record_every == 0:
+                done += 1
+            if record_every and done % record_every == 0:
                 xs.append(state.x)
                 es.append(state.energy)
                 if state.accepted is not None:
                     accs.append(state.accepted)
             if callback is not None:
-                callback(i + 1, state)
+                callback(done, state)
         n, dim = state.x.shape
         trace = Trace(
             x=torch.stack(xs) if xs else state.x.new_empty((0, n, dim)),
@@ -201,32 +218,111 @@ class Sampler:
         )
         return state, trace
 
+    # --- compiled blocks of steps ---------------------------------------------------------
+    def _compilable(self) -> bool:
+        """Compile only what traces cleanly: closed-form gradients (or none needed), no path recording."""
+        if not self.compile or self.record_path or self.device.type not in ("cpu", "cuda"):
+            return False
+        return not self.uses_grad or type(self.energy).energy_and_grad is not Energy.energy_and_grad
+
+    @staticmethod
+    def _block_size(record_every: int) -> int:
+        """Steps fused per compiled call: a divisor of `record_every` (so records fall on block ends)."""
+        if not record_every:
+            return 16
+        return max(d for d in range(1, min(record_every, 16) + 1) if record_every % d == 0)
+
+    def _advance_block(self, state: SamplerState, k: int) -> bool:
+        """Apply `k` transitions through one compiled call; False (state untouched) if compiling failed.
+
+        The random numbers of the block are drawn at once, (k, n, dim), from the state's generator:
+        deterministic for a seed, but a different stream from the same steps taken one by one.
+        """
+        normal, u = self._draw(state.generator, (k, *state.x.shape))
+        try:
+            fn = self._compiled.get(k)
+            if fn is None:
+                # Each (sampler, chain count, block) is its own graph: allow many before Dynamo gives up.
+                torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 256)
+                fn = self._compiled[k] = torch.compile(self._block, dynamic=False, fullgraph=True)
+            x, e, g, diverged, acc, bad, prop, accepted = fn(state.x, state.energy, state.grad,
+                                                            state.diverged, normal, u)
+        except Exception as exc:  # no C++ compiler, unsupported op, ...: the eager path always works
+            warnings.warn(f"torch.compile failed ({type(exc).__name__}: {exc}); sampling eagerly instead",
+                          RuntimeWarning, stacklevel=3)
+            self.compile = False
+            return False
+        state.x, state.energy, state.grad, state.diverged = x, e, g, diverged
+        if accepted is not None:
+            state.accept_count = state.accept_count + acc
+            state.divergences = state.divergences + bad
+        state.proposal = prop if accepted is not None else None
+        state.accepted, state.path = accepted, None
+        state.t += k
+        return True
+
+    def _block(self, x, e, g, diverged, normals, us):
+        """`len(normals)` transitions in a row (the function torch.compile fuses)."""
+        acc = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
+        bad_total = torch.zeros_like(acc)
+        accepted, prop = None, x
+        for k in range(normals.shape[0]):
+            x, e, g, diverged, accepted, bad, prop, _ = self._transition(
+                x, e, g, diverged, normals[k], None if us is None else us[k])
+            if accepted is not None:
+                acc = acc + accepted
+                bad_total = bad_total + bad
+        return x, e, g, diverged, acc, bad_total, prop, accepted
+
     def _advance(self, state: SamplerState) -> None:
         """Apply one transition to `state` in place (its tensors are replaced, never mutated)."""
-        x, e, g = state.x, state.energy, state.grad
-        prop, e_prop, g_prop, log_alpha, path, bad = self._propose(x, e, g, state.generator)
-        if log_alpha is None:  # unadjusted move: always taken unless the new state is broken
-            state.diverged = state.diverged | bad
-            move = ~state.diverged
-            accepted = None
-        else:
-            u = self._rand(x.shape[0], state.generator)
-            # A broken (NaN/inf) proposal is rejected, so the chain stays valid, and counted.
-            move = (torch.log(u) < log_alpha) & ~bad & ~state.diverged
-            accepted = move
-            state.accept_count = state.accept_count + move
+        normal, u = self._draw(state.generator, state.x.shape)
+        x, e, g, diverged, accepted, bad, prop, path = self._transition(
+            state.x, state.energy, state.grad, state.diverged, normal, u)
+        if accepted is not None:
+            state.accept_count = state.accept_count + accepted
             state.divergences = state.divergences + bad
-        m = move.unsqueeze(-1)
-        state.x = torch.where(m, prop, x)
-        state.energy = torch.where(move, e_prop, e)
-        if g is not None:
-            state.grad = torch.where(m, g_prop, g)
-        state.proposal = prop if log_alpha is not None else None
+        state.x, state.energy, state.grad, state.diverged = x, e, g, diverged
+        state.proposal = prop if accepted is not None else None
         state.accepted, state.path = accepted, path
         state.t += 1
 
-    def _propose(self, x: Tensor, e: Tensor, g: Tensor | None, gen: torch.Generator):  # pragma: no cover
-        """Return (proposal, its energy, its gradient, log acceptance ratio or None, path, bad mask)."""
+    def _draw(self, gen: torch.Generator, shape: tuple[int, ...]) -> tuple[Tensor, Tensor | None]:
+        """The random numbers of one transition (or a block of them, shape (k, n, dim)):
+        standard normals of `shape` and, for accept/reject samplers, uniforms of `shape[:-1]`."""
+        # Chains are stored coordinate-major — x[:, 0] is contiguous — so that energies reading
+        # x[..., 0], x[..., 1] work on contiguous memory (1.4x faster eager, vectorisable compiled).
+        normal = torch.randn((*shape[:-2], shape[-1], shape[-2]), generator=gen, dtype=self.dtype,
+                             device=self.device).transpose(-1, -2)
+        u = torch.rand(shape[:-1], generator=gen, dtype=self.dtype, device=self.device) if self.accept_reject else None
+        return normal, u
+
+    def _transition(self, x: Tensor, e: Tensor, g: Tensor | None, diverged: Tensor, normal: Tensor,
+                    u: Tensor | None):
+        """One transition as a pure tensor function (compilable): returns x, energy, grad, diverged,
+        accepted (or None), bad (rejected NaN/inf proposals, or None), proposal, path."""
+        prop, e_prop, g_prop, log_alpha, path = self._propose(x, e, g, normal)
+        if log_alpha is None:  # unadjusted move: always taken unless the new state is broken
+            # One fused test: a NaN/inf anywhere in the new point, its energy or gradient shows in the
+            # sum (an infinite point gives an infinite or NaN energy).
+            bad = ~torch.isfinite(e_prop + g_prop.sum(-1) if g_prop is not None else e_prop)
+            diverged = diverged | bad
+            move, accepted, bad = ~diverged, None, None
+        else:
+            # A NaN log-ratio marks a broken proposal: it is rejected (the chain stays valid) and counted.
+            bad = torch.isnan(log_alpha)
+            move = (torch.log(u) < log_alpha) & ~diverged
+            accepted = move
+        m = move.unsqueeze(-1)
+        x = torch.where(m, prop, x)
+        e = torch.where(move, e_prop, e)
+        if g is not None:
+            g = torch.where(m, g_prop, g)
+        return x, e, g, diverged, accepted, bad, prop, path
+
+    def _propose(self, x: Tensor, e: Tensor, g: Tensor | None, normal: Tensor):  # pragma: no cover
+        """Return (proposal, its energy, its gradient, log acceptance ratio (NaN where the proposal
+        is broken) or None for unadjusted moves, path or None), given standard normals (n, dim)."""
         raise NotImplementedError
 
     def _randn(self, shape, gen: torch.Generator) -> Tensor:

@@ -1,6 +1,8 @@
 """Hamiltonian Monte Carlo with an identity mass matrix and leapfrog integration. x: (n, dim)."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from core.params import ParamSpec
@@ -15,9 +17,8 @@ class HMC(Sampler):
     step_size_help = "ε: leapfrog step size"
     param_specs = (ParamSpec("n_leapfrog", 10, 1, 1000, "number L of leapfrog steps per transition", int),)
 
-    def _propose(self, x, e, g, gen):
+    def _propose(self, x, e, g, p):
         eps, T, L = self.step_size, self.temperature, self.n_leapfrog
-        p = self._randn(x.shape, gen)
         h0 = e / T + 0.5 * (p * p).sum(-1)
         path = [x] if self.record_path else None
         p = torch.add(p, g, alpha=-0.5 * eps / T)
@@ -29,5 +30,6 @@ class HMC(Sampler):
             if path is not None:
                 path.append(q)
         log_alpha = h0 - (e_q / T + 0.5 * (p * p).sum(-1))
-        bad = torch.isnan(log_alpha) | ~torch.isfinite(q).all(-1)
-        return q, e_q, g_q, log_alpha, (torch.stack(path) if path is not None else None), bad
+        # A trajectory that left the finite numbers is broken even if its energies compare.
+        log_alpha = torch.where(torch.isfinite(q).all(-1), log_alpha, torch.full_like(log_alpha, math.nan))
+        return q, e_q, g_q, log_alpha, (torch.stack(path) if path is not None else None)

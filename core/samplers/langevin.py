@@ -21,11 +21,10 @@ class Langevin(Sampler):
     accept_reject = False
     step_size_help = "ε: drift ε/2·∇E/T, noise variance ε"
 
-    def _propose(self, x, e, g, gen):
-        prop = _drift_step(x, g, self._randn(x.shape, gen), self.step_size, self.temperature)
+    def _propose(self, x, e, g, normal):
+        prop = _drift_step(x, g, normal, self.step_size, self.temperature)
         e_p, g_p = self._energy_and_grad(prop)
-        bad = ~torch.isfinite(prop).all(-1) | ~torch.isfinite(e_p) | ~torch.isfinite(g_p).all(-1)
-        return prop, e_p, g_p, None, None, bad
+        return prop, e_p, g_p, None, None
 
 
 @register_sampler("mala")
@@ -34,13 +33,12 @@ class MALA(Sampler):
 
     step_size_help = "ε: proposal N(x − ε/2·∇E/T, ε·I)"
 
-    def _propose(self, x, e, g, gen):
+    def _propose(self, x, e, g, noise):
         eps, T = self.step_size, self.temperature
-        noise = self._randn(x.shape, gen)
         prop = _drift_step(x, g, noise, eps, T)
         e_p, g_p = self._energy_and_grad(prop)
         # log q(x'|x) = −|ξ|²/2 (+const); log q(x|x') = −|x − x' + (ε/2)∇E(x')/T|²/(2ε) (+const)
         back = torch.add(x - prop, g_p, alpha=0.5 * eps / T)
         log_q_ratio = (noise * noise).sum(-1).mul_(0.5) - (back * back).sum(-1).mul_(0.5 / eps)
         log_alpha = (e - e_p).mul_(1.0 / T).add_(log_q_ratio)
-        return prop, e_p, g_p, log_alpha, None, torch.isnan(log_alpha)
+        return prop, e_p, g_p, log_alpha, None

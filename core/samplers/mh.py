@@ -14,8 +14,7 @@ class RandomWalkMH(Sampler):
     uses_grad = False
     step_size_help = "σ: standard deviation of the Gaussian random-walk proposal"
 
-    def _propose(self, x, e, g, gen):
-        prop = torch.add(x, self._randn(x.shape, gen), alpha=self.step_size)
+    def _propose(self, x, e, g, normal):
+        prop = torch.add(x, normal, alpha=self.step_size)
         e_p, _ = self._energy_and_grad(prop)
-        log_alpha = (e - e_p).mul_(1.0 / self.temperature)
-        return prop, e_p, None, log_alpha, None, torch.isnan(log_alpha)
+        return prop, e_p, None, (e - e_p).mul_(1.0 / self.temperature), None
