@@ -491,7 +491,11 @@ def check_torchebm_same_moves(names: Sequence[str], n: int = 1000, steps: int = 
         ours = OursRunner(name, x0, "cpu")
         ours.state = ours.sampler.init(n, seed=7, x0=x0)
         ours.run(steps)
-        x_theirs = theirs.sample(x=x0.clone(), n_steps=steps, generator=torch.Generator().manual_seed(7))
+        # Ours stores chains coordinate-major and draws its normals in that memory order; torchebm
+        # draws `randn_like(x)`, which follows x's memory order: give it the same layout here so
+        # both consume identical noise (the timings give torchebm its usual row-major x).
+        x_cm = x0.T.contiguous().T
+        x_theirs = theirs.sample(x=x_cm, n_steps=steps, generator=torch.Generator().manual_seed(7))
         diff = (ours.state.x - x_theirs).abs().amax(-1)
         off = int((diff > 1e-3).sum())
         verdict = "same moves" if off <= max(1, n // 1000) else "DIFFERENT moves"

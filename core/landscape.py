@@ -76,9 +76,13 @@ def grid_axes(bounds: Sequence[tuple[float, float]], resolution: int,
 def evaluate(E: Energy, resolution: int = 256, bounds: Sequence[tuple[float, float]] | None = None) -> Landscape:
     """Energy on a `resolution`**dim cell-centred grid over `bounds` (default `E.bounds`)."""
     box = _check_args(E, resolution, 1.0, bounds)
-    dtype = E.dtype
-    axes = grid_axes(box, int(resolution), dtype, E.device)
-    pts = torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, E.dim)
+    # Parameter-free energies are evaluated in float32 (half the memory traffic; a relative error of
+    # ~1e-7 on E is far below what a grid can show); sums over the grid are done in float64 below.
+    dtype = E.dtype if any(True for _ in E.parameters()) else torch.float32
+    axes = grid_axes(box, int(resolution), torch.float64, E.device)
+    grid_pts = [a.to(dtype) for a in axes]
+    # Coordinate-major points (pts[:, k] contiguous), as energies read x[..., k]: ~3x faster.
+    pts = torch.stack(torch.meshgrid(*grid_pts, indexing="ij"), 0).reshape(E.dim, -1).T
     if pts.shape[0] <= _CHUNK:
         energy = E(pts)
     else:

@@ -39,6 +39,12 @@ class ParamSpec:
         return converted
 
 
+def param(name: str, default: float | int, low: float | int | None = None, high: float | int | None = None,
+          help: str = "", kind: type = float) -> ParamSpec:
+    """Shorthand for a `ParamSpec` (positional, as parameter tables read best)."""
+    return ParamSpec(name, default, low, high, help, kind)
+
+
 def resolve_params(
     owner: str, specs: Sequence[ParamSpec], given: Mapping[str, Any]
 ) -> dict[str, float | int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Sequence
 
 from core.energies.base import Energy
-from core.params import ParamSpec, resolve_params
+from core.params import ParamSpec, param, resolve_params  # noqa: F401  (param: re-exported)
 from core.registry import Registry
 
 ENERGIES: Registry[type["Analytic"]] = Registry("energy")
@@ -32,9 +32,3 @@ def register_energy(name: str):
         return ENERGIES.register(name)(cls)
 
     return add
-
-
-def param(name: str, default: float, low: float | None = None, high: float | None = None,
-          help: str = "", kind: type = float) -> ParamSpec:
-    """Shorthand for a `ParamSpec`."""
-    return ParamSpec(name, default, low, high, help, kind)

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from core.params import ParamSpec, resolve_params
+from core.params import param, resolve_params
 from core.regression import losses
 from core.regression.model import RegressionModel
 from core.regression.networks import MDNProposal, ScoreNet
@@ -27,23 +27,19 @@ MCMC_LAMBDA = 0.05
 DSM_SIGMA = 0.2
 
 
-def _p(name, default, low, high, help, kind=float):
-    return ParamSpec(name, default, low, high, help, kind)
-
-
 @TRAINERS.register("regression")
 class RegressionTrainer:
     """Steps one minibatch at a time; `epoch` counts passes over the training set."""
 
     name = "regression"
     param_specs = (
-        _p("lr", 1e-3, 1e-6, 1.0, "Adam learning rate"),
-        _p("batch_size", 32, 1, 4096, "examples per update", int),
-        _p("n_samples", 1024, 1, 65536, "proposal samples M per example (chains for ml-mcmc)", int),
-        _p("n_components", 4, 1, 64, "MDN components K of the learned proposal (nce-mdn)", int),
-        _p("mcmc_steps", 16, 1, 1000, "Langevin steps L per update (ml-mcmc)", int),
-        _p("n_train", 2000, 10, 1_000_000, "training pairs drawn from the toy problem", int),
-        _p("hidden", 10, 2, 1024, "hidden units of the score network", int),
+        param("lr", 1e-3, 1e-6, 1.0, "Adam learning rate"),
+        param("batch_size", 32, 1, 4096, "examples per update", int),
+        param("n_samples", 1024, 1, 65536, "proposal samples M per example (chains for ml-mcmc)", int),
+        param("n_components", 4, 1, 64, "MDN components K of the learned proposal (nce-mdn)", int),
+        param("mcmc_steps", 16, 1, 1000, "Langevin steps L per update (ml-mcmc)", int),
+        param("n_train", 2000, 10, 1_000_000, "training pairs drawn from the toy problem", int),
+        param("hidden", 10, 2, 1024, "hidden units of the score network", int),
     )
 
     def __init__(self, problem: int | None = 1, method: str = "nce", seed: int = 0, data: Any = None,

@@ -17,15 +17,11 @@ from core import data as datasets
 from core import landscape, samplers
 from core.diagnostics import histogram
 from core.energies.neural import MLPEnergy
-from core.params import ParamSpec, resolve_params
+from core.params import param, resolve_params
 from core.training.base import TRAINERS
 
 METHODS = ("cd", "pcd", "dsm")
 NEGATIVE_SAMPLERS = ("langevin", "mala")
-
-
-def _p(name, default, low, high, help, kind=float):
-    return ParamSpec(name, default, low, high, help, kind)
 
 
 @TRAINERS.register("ebm2d")
@@ -34,18 +30,18 @@ class EBM2DTrainer:
 
     name = "ebm2d"
     param_specs = (
-        _p("lr", 1e-3, 1e-6, 1.0, "Adam learning rate"),
-        _p("batch_size", 256, 8, 8192, "data points per update", int),
-        _p("mcmc_steps", 20, 1, 1000, "Langevin/MALA steps per update for the negatives (k)", int),
-        _p("step_size", 0.01, 1e-5, 1.0, "MCMC step size ε of the negatives"),
-        _p("buffer_size", 10000, 100, 1_000_000, "PCD replay buffer size", int),
-        _p("reinit", 0.05, 0.0, 1.0, "fraction of negatives restarted from uniform noise (PCD)"),
-        _p("alpha", 0.1, 0.0, 10.0, "energy-magnitude regulariser α·(E_pos² + E_neg²)"),
-        _p("sigma", 0.1, 1e-3, 2.0, "noise σ of denoising score matching"),
-        _p("hidden", 128, 8, 1024, "hidden units per layer of the MLP energy", int),
-        _p("n_data", 20000, 100, 10_000_000, "training points drawn from the dataset", int),
-        _p("eval_every", 250, 1, 1_000_000, "steps between TV evaluations", int),
-        _p("ema", 0.995, 0.0, 0.99999, "decay of the weight average used for evaluation (0: off)"),
+        param("lr", 1e-3, 1e-6, 1.0, "Adam learning rate"),
+        param("batch_size", 256, 8, 8192, "data points per update", int),
+        param("mcmc_steps", 20, 1, 1000, "Langevin/MALA steps per update for the negatives (k)", int),
+        param("step_size", 0.01, 1e-5, 1.0, "MCMC step size ε of the negatives"),
+        param("buffer_size", 10000, 100, 1_000_000, "PCD replay buffer size", int),
+        param("reinit", 0.05, 0.0, 1.0, "fraction of negatives restarted from uniform noise (PCD)"),
+        param("alpha", 0.1, 0.0, 10.0, "energy-magnitude regulariser α·(E_pos² + E_neg²)"),
+        param("sigma", 0.1, 1e-3, 2.0, "noise σ of denoising score matching"),
+        param("hidden", 128, 8, 1024, "hidden units per layer of the MLP energy", int),
+        param("n_data", 20000, 100, 10_000_000, "training points drawn from the dataset", int),
+        param("eval_every", 250, 1, 1_000_000, "steps between TV evaluations", int),
+        param("ema", 0.995, 0.0, 0.99999, "decay of the weight average used for evaluation (0: off)"),
     )
 
     def __init__(self, dataset: str = "8gaussians", method: str = "pcd", sampler: str = "langevin",
