@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import core
-from core import device, energies, samplers
+from core import device
 
 LANDSCAPE = ("Pick a built-in energy, type a formula or load a trained model, and see E(x) as a 1D "
              "curve or a 2D heat map with contours, its density at any temperature, a 3D surface "
@@ -66,25 +66,6 @@ def _text(text: str) -> QLabel:
 def _engine() -> tuple[str, str]:
     """The engine line: core and torch versions and the compute device."""
     return "Engine", f"core {core.__version__} · torch {torch.__version__} · device {device.pick()}"
-
-
-def landscape(parent: QWidget | None = None) -> PlaceholderPanel:
-    """Landscape placeholder listing the registered 1D and 2D energies."""
-    return PlaceholderPanel("Landscape", LANDSCAPE, [
-        ("1D energies", ", ".join(energies.names(dim=1))),
-        ("2D energies", ", ".join(energies.names(dim=2))),
-        _engine(),
-    ], parent)
-
-
-def sampler(parent: QWidget | None = None) -> PlaceholderPanel:
-    """Sampler placeholder listing the registered samplers and their default step sizes."""
-    steps = " · ".join(f"{n} {samplers.specs(n)[0].default:g}" for n in samplers.names())
-    return PlaceholderPanel("Sampler", SAMPLER, [
-        ("Samplers", ", ".join(samplers.names())),
-        ("Default step sizes", steps),
-        _engine(),
-    ], parent)
 
 
 def training(parent: QWidget | None = None) -> PlaceholderPanel:
