@@ -8,6 +8,9 @@ TORCH  := torch==2.13.0
 .PHONY: run test setup bench screenshots clean
 
 run: setup                       ## set up (once) and launch the app
+	@if [ "$$(uname)" = Linux ] && [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	    echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset); on a headless machine: xvfb-run -a make run" >&2; \
+	    exit 1; fi
 	$(BIN)/energy-workbench
 
 test: setup                      ## set up (once) and run the whole test suite headless (Xvfb)
