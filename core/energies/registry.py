@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Sequence
 
 from core.energies.base import Energy
-from core.params import ParamSpec, param, resolve_params  # noqa: F401  (param: re-exported)
+from core.params import param, resolve_params  # noqa: F401  (param: re-exported for the built-ins)
 from core.registry import Registry
 
 ENERGIES: Registry[type["Analytic"]] = Registry("energy")

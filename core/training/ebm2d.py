@@ -8,7 +8,6 @@ the energy-magnitude regulariser α·(E_pos² + E_neg²).
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import torch

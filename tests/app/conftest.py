@@ -21,6 +21,19 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _app_thread_policy():
+    """App tests run with the app's torch thread policy (cores − 1), as `energy-workbench` does."""
+    import torch
+
+    from workbench.app import leave_a_core_for_the_gui
+
+    threads = torch.get_num_threads()
+    leave_a_core_for_the_gui()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _user_folders_in_tmp(tmp_path, monkeypatch):
     """Point QSettings, app data (logs) and config at `tmp_path`; never show error dialogs."""

@@ -105,7 +105,7 @@ def test_unbuilt_file_actions_say_so_in_the_status_bar(window):
     window.menu_actions["open_image"].trigger()
     assert "comes with the Depth panel" in window.statusBar().currentMessage()
     window.menu_actions["open_run"].trigger()
-    assert "comes with the Training panel" in window.statusBar().currentMessage()
+    assert "Choose a run directory" in window.statusBar().currentMessage()  # Training panel dialog
     assert window.menu_actions["quit"].shortcut().toString() == "Ctrl+Q"
 
 

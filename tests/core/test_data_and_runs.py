@@ -1,5 +1,4 @@
 """2D datasets and run directories: determinism, loaders, crash safety (no Qt)."""
-import json
 import multiprocessing as mp
 import os
 import signal

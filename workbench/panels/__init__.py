@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 from workbench.panels import placeholder
 from workbench.panels.sampler import SamplerPanel
 from workbench.panels.landscape import landscape_panel
+from workbench.panels.training import TrainingPanel
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class PanelInfo:
 PANELS: list[PanelInfo] = [
     PanelInfo("landscape", "Landscape", landscape_panel, placeholder.LANDSCAPE),
     PanelInfo("sampler", "Sampler", SamplerPanel, placeholder.SAMPLER),
-    PanelInfo("training", "Training", placeholder.training, placeholder.TRAINING),
+    PanelInfo("training", "Training", TrainingPanel, placeholder.TRAINING),
     PanelInfo("depth", "Depth", placeholder.depth, placeholder.DEPTH),
 ]
 
