@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--dataset", help="2D dataset (8gaussians, two_moons, ...) or a .csv/.npy file")
     what.add_argument("--regression", type=int, choices=(1, 2), help="toy regression problem 1 or 2")
     what.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this directory")
+    what.add_argument("--gan", choices=("ebgan", "began", "magan"), help="a GAN-style EBM (see --data)")
+    t.add_argument("--data", default="digits", help="GAN data: digits or a 2D dataset name")
     t.add_argument("--method", default=None, help="pcd, cd, dsm (2D); ml-is, kld, nce, nce+, ml-mcmc, dsm, nce-mdn")
     t.add_argument("--sampler", default="langevin", help="negatives sampler for cd/pcd: langevin or mala")
     t.add_argument("--steps", type=int, default=None, help="total updates (2D; default 5000)")
@@ -166,6 +168,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         total = args.steps or config.get("total_steps") or trainer.t
         if args.epochs is not None and hasattr(trainer, "steps_per_epoch"):
             total = args.epochs * trainer.steps_per_epoch
+    elif args.gan is not None:
+        cls = TRAINERS.get(args.gan)
+        trainer = training.create(args.gan, data=args.data, seed=args.seed, **_int_params(cls, dict(args.param)))
+        total = args.steps or 20000
+        run = RunDir(args.run or Path("runs") / f"{args.gan}-{args.data}")
     elif args.regression is not None:
         cls = TRAINERS.get("regression")
         trainer = training.create("regression", problem=args.regression, method=args.method or "nce",
@@ -197,7 +204,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     def progress(metrics: dict[str, Any]) -> None:
         if bar is not None:
             bar.update(1)
-            shown = {k: f"{v:.4g}" for k, v in metrics.items() if k in ("loss", "tv", "kl") and isinstance(v, float)}
+            shown = {k: f"{v:.4g}" for k, v in metrics.items()
+                     if k in ("loss", "tv", "kl", "k_t", "m_global", "margin") and isinstance(v, float)}
             if shown:
                 bar.set_postfix(shown, refresh=False)
 

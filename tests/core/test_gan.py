@@ -1,0 +1,80 @@
+"""GAN-style EBMs: losses and update rules against hand-computed values, short runs (no Qt)."""
+import math
+
+import pytest
+import torch
+
+from core import training
+from core.runs import RunDir
+from core.training import gan
+
+
+def test_hinge_margin():
+    e_fake = torch.tensor([0.2, 1.5, 1.0])
+    torch.testing.assert_close(gan.hinge(1.0, e_fake), torch.tensor([0.8, 0.0, 0.0]))
+
+
+def test_pulling_away_term_by_hand():
+    orthogonal = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    assert gan.pulling_away(orthogonal).item() == pytest.approx(0.0)
+    same = torch.tensor([[1.0, 1.0], [2.0, 2.0], [-3.0, -3.0]])
+    assert gan.pulling_away(same).item() == pytest.approx(1.0)
+    at_45 = torch.tensor([[1.0, 0.0], [1.0, 1.0]])  # cos² = 1/2 for both ordered pairs
+    assert gan.pulling_away(at_45).item() == pytest.approx(0.5)
+
+
+def test_began_k_update_and_clipping():
+    assert gan.began_k_update(0.5, 0.5, 0.001, l_real=0.4, l_fake=0.1) == pytest.approx(0.5 + 0.001 * 0.1)
+    assert gan.began_k_update(0.0, 0.5, 0.1, l_real=0.1, l_fake=0.9) == 0.0
+    assert gan.began_k_update(0.99, 0.75, 1.0, l_real=1.0, l_fake=0.0) == 1.0
+    assert gan.began_m_global(0.5, 0.4, 0.3) == pytest.approx(0.4 + 0.1)
+
+
+@pytest.mark.parametrize("fake_sum, previous, real_mean, fake_mean, expected", [
+    (10.0, 8.0, 0.5, 2.0, 0.5),    # fake sum rose, real below margin and fake: margin shrinks
+    (10.0, 12.0, 0.5, 2.0, 1.0),   # fake sum fell: unchanged
+    (10.0, 8.0, 1.5, 2.0, 1.0),    # real mean above the margin: unchanged
+    (10.0, 8.0, 0.5, 0.4, 1.0),    # real mean above the fake mean: unchanged
+    (10.0, None, 0.5, 2.0, 1.0),   # first epoch: nothing to compare with
+])
+def test_magan_margin_rule(fake_sum, previous, real_mean, fake_mean, expected):
+    assert gan.magan_margin(1.0, fake_sum, previous, real_mean, fake_mean) == expected
+
+
+@pytest.mark.parametrize("name", ["ebgan", "began", "magan"])
+def test_a_short_run_lowers_the_discriminator_loss(name):
+    tr = training.create(name, data="digits", seed=0, hidden=64, pretrain_steps=50)
+    losses = [tr.step()["d_loss"] for _ in range(250)]
+    assert all(math.isfinite(v) for v in losses)
+    assert sum(losses[-25:]) < sum(losses[:25])
+    assert tr.sample(10).shape == (10, 64)
+
+
+def test_magan_margin_only_shrinks():
+    tr = training.create("magan", data="digits", seed=1, hidden=64, pretrain_steps=30)
+    margins = []
+    for _ in range(30 + 28 * 6):
+        margins.append(tr.step()["margin"])
+    after = margins[30:]
+    assert all(b <= a for a, b in zip(after, after[1:]))
+
+
+def test_two_dimensional_data_and_resume(tmp_path):
+    tr = training.create("began", data="two_moons", seed=0, hidden=32, samples_every=5)
+    training.fit(tr, 10, RunDir(tmp_path / "run"), checkpoint_every=5)
+    again, _ = training.resume(tmp_path / "run")
+    assert again.t == 10 and again.k == pytest.approx(tr.k)
+    assert again.sample(4, seed=0).shape == (4, 2)
+    with pytest.raises(ValueError, match="unknown GAN data"):
+        training.create("ebgan", data="cifar")
+
+
+def test_cli_trains_a_gan(tmp_path):
+    from core import cli
+
+    run = tmp_path / "began"
+    assert cli.main(["train", "--gan", "began", "--data", "digits", "--steps", "100", "--run", str(run),
+                     "--no-progress", "--param", "hidden=32"]) == 0
+    records = RunDir(run).read_metrics()
+    assert len(records) == 100 and "k_t" in records[-1] and "m_global" in records[-1]
+    assert RunDir(run).latest_samples("samples_generated")[1].shape == (64, 64)
