@@ -71,6 +71,14 @@ def began_m_global(gamma: float, l_real: float, l_fake: float) -> float:
     return l_real + abs(gamma * l_real - l_fake)
 
 
+def m_stalled(window_means: list[float], tolerance: float = 0.01) -> bool:
+    """BEGAN's lr rule: True when the newest window's mean M_global is not `tolerance` below the best
+    earlier window's."""
+    if len(window_means) < 2:
+        return False
+    return window_means[-1] > min(window_means[:-1]) * (1.0 - tolerance)
+
+
 def magan_margin(margin: float, fake_sum: float, previous_fake_sum: float | None, real_mean: float,
                  fake_mean: float) -> float:
     """At an epoch end: if the fake energy sum rose and the mean real energy is below both the
@@ -96,6 +104,8 @@ class _GANTrainer:
         param("gamma", 0.5, 0.0, 1.0, "BEGAN diversity ratio γ"),
         param("lambda_k", 0.001, 0.0, 1.0, "BEGAN learning rate λ_k of k_t"),
         param("pretrain_steps", 200, 0, 100000, "MAGAN discriminator pre-training steps", int),
+        param("lr_patience", 1000, 0, 1_000_000, "BEGAN: halve the learning rates when M_global has not "
+              "improved by 1% over this many steps (0: never)", int),
         param("samples_every", 100, 1, 1_000_000, "steps between sample grids", int),
     )
 
@@ -216,6 +226,31 @@ class BEGAN(_GANTrainer):
 
     name = "began"
 
+    def __init__(self, *args: Any, **params: Any) -> None:
+        super().__init__(*args, **params)
+        self._m_window: list[float] = []
+        self._m_means: list[float] = []
+
+    def _halve_lr_when_m_stalls(self) -> None:
+        patience = self.params["lr_patience"]
+        if not patience:
+            return
+        self._m_window.append(self.m_global)
+        if len(self._m_window) < patience:
+            return
+        self._m_means.append(sum(self._m_window) / patience)
+        self._m_window = []
+        if m_stalled(self._m_means):
+            for opt in (self.opt_g, self.opt_d):
+                for group in opt.param_groups:
+                    group["lr"] *= 0.5
+
+    def _extra_state(self):
+        return {"m_window": list(self._m_window), "m_means": list(self._m_means)}
+
+    def _load_extra_state(self, state):
+        self._m_window, self._m_means = list(state["m_window"]), list(state["m_means"])
+
     def _l1(self, x):
         return (self.discriminator(x)[0] - x).abs().mean(-1)
 
@@ -229,6 +264,7 @@ class BEGAN(_GANTrainer):
         lr_, lf_ = l_real.item(), l_fake.item()
         self.k = began_k_update(self.k, self.params["gamma"], self.params["lambda_k"], lr_, lf_)
         self.m_global = began_m_global(self.params["gamma"], lr_, lf_)
+        self._halve_lr_when_m_stalls()
         return {"loss": d_loss.item(), "d_loss": d_loss.item(), "g_loss": g_loss.item(), "e_real": lr_,
                 "e_fake": lf_, "k_t": self.k, "m_global": self.m_global}
 

@@ -30,6 +30,17 @@ def test_began_k_update_and_clipping():
     assert gan.began_m_global(0.5, 0.4, 0.3) == pytest.approx(0.4 + 0.1)
 
 
+def test_began_learning_rate_halves_when_m_global_stalls():
+    assert not gan.m_stalled([0.5])
+    assert not gan.m_stalled([0.5, 0.4])
+    assert gan.m_stalled([0.5, 0.4, 0.399])  # not 1% below the best earlier window
+    tr = training.create("began", data="two_moons", seed=0, hidden=16, lr_patience=5)
+    tr._m_means = [1e-9]  # as if M had been tiny once: every later window counts as stalled
+    for _ in range(5):
+        tr.step()
+    assert tr.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
+
+
 @pytest.mark.parametrize("fake_sum, previous, real_mean, fake_mean, expected", [
     (10.0, 8.0, 0.5, 2.0, 0.5),    # fake sum rose, real below margin and fake: margin shrinks
     (10.0, 12.0, 0.5, 2.0, 1.0),   # fake sum fell: unchanged
