@@ -18,6 +18,7 @@ import time
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from workbench.errors import describe
+from workbench.workers import LoopWorker
 from workbench.panels.sampler.session import SamplerRun
 
 FRAME_S = 1.0 / 60.0  # snapshot period: the screen rate, not the step rate
@@ -65,7 +66,7 @@ class _Loop(QObject):
             self.idle.emit(run.run_id)
 
 
-class PlayWorker(QObject):
+class PlayWorker(LoopWorker):
     """Owns the thread and the loop; all methods are called from the GUI thread."""
 
     snapshotReady = Signal(object)  # Snapshot
@@ -78,16 +79,7 @@ class PlayWorker(QObject):
         self.speed = 1  # transitions per frame, 1 … 100
         self.frame_s = FRAME_S
         self._token = 0
-        self._busy = False
-        self._in_flight = False
         self._wake = threading.Event()
-        self._thread: QThread | None = None
-        self._loop: _Loop | None = None
-
-    @property
-    def busy(self) -> bool:
-        """True while the loop is stepping (False once paused and the step in progress is done)."""
-        return self._busy
 
     @property
     def playing(self) -> bool:
@@ -122,22 +114,7 @@ class PlayWorker(QObject):
             self._token += 1
         self._wake.set()
 
-    def ack(self) -> None:
-        """The GUI has taken the last snapshot: the next one may be sent."""
-        self._in_flight = False
-
-    def wait_idle(self, timeout_s: float = 5.0) -> bool:
-        """Block until the loop is not stepping (tests, shutdown); True if it is idle."""
-        deadline = time.monotonic() + timeout_s
-        while self._busy and time.monotonic() < deadline:
-            time.sleep(0.002)
-        return not self._busy
-
     def shutdown(self) -> None:
         """Pause, end the thread's event loop and join it. Safe to call twice."""
         self.pause()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._start.disconnect()
-            self._thread, self._loop = None, None  # no parents: Python frees both, thread joined
+        self._join_thread()

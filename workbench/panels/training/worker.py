@@ -27,6 +27,7 @@ from core import landscape, training
 from core.runs import RunDir
 from core.training.base import TrainingDiverged, is_sample_key
 from workbench.errors import describe
+from workbench.workers import LoopWorker
 
 FRAME_S = 0.1  # snapshots at most 10 Hz
 GRID_RESOLUTION = 128
@@ -187,7 +188,7 @@ class _Loop(QObject):
         return ("stopped", f"stopped at step {trainer.t}") if stopped else ("finished", f"done: {trainer.t} steps")
 
 
-class TrainWorker(QObject):
+class TrainWorker(LoopWorker):
     """Owns the thread and the current job; all methods are called from the GUI thread."""
 
     snapshotReady = Signal(object)  # TrainSnapshot
@@ -199,17 +200,8 @@ class TrainWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.frame_s = FRAME_S
-        self._busy = False
-        self._in_flight = False
         self._run_ids = 0
         self._job: _Job | None = None
-        self._thread: QThread | None = None
-        self._loop: _Loop | None = None
-
-    @property
-    def busy(self) -> bool:
-        """True while a run is in progress in the thread (paused included)."""
-        return self._busy
 
     @property
     def run_id(self) -> int:
@@ -263,22 +255,11 @@ class TrainWorker(QObject):
             self._job.stop.set()
             self._job.wake.set()
 
-    def ack(self) -> None:
-        """The GUI has drawn the last snapshot: the next one may be sent."""
-        self._in_flight = False
-
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
         """Block until no run is in progress (tests, shutdown); True if idle."""
-        deadline = time.monotonic() + timeout_s
-        while self._busy and time.monotonic() < deadline:
-            time.sleep(0.005)
-        return not self._busy
+        return super().wait_idle(timeout_s)
 
     def shutdown(self) -> None:
         """Stop (with a checkpoint), end the thread's event loop and join it. Safe to call twice."""
         self.stop()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._start.disconnect()
-            self._thread, self._loop = None, None
+        self._join_thread()
