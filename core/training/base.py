@@ -45,6 +45,24 @@ def is_sample_key(key: str) -> bool:
     return key.startswith("samples")
 
 
+def train_step(trainer: Trainer, run: RunDir | None = None, samples_every: int = 100) -> dict[str, Any]:
+    """One update: time it, raise TrainingDiverged on a NaN/inf loss, log scalars to `run` and save
+    sample arrays every `samples_every` steps. Checkpoints are the caller's (fit, the app's worker)."""
+    t0 = time.perf_counter()
+    metrics = trainer.step()
+    metrics["time_per_step"] = time.perf_counter() - t0
+    loss = metrics.get("loss")
+    if loss is not None and not math.isfinite(float(loss)):
+        raise TrainingDiverged(f"loss became {loss} at step {trainer.t}; stopped, last good checkpoint kept")
+    if run is not None:
+        run.log(trainer.t, **{k: v for k, v in metrics.items() if not is_sample_key(k)})
+        if trainer.t % samples_every == 0:
+            for k, v in metrics.items():
+                if is_sample_key(k):
+                    run.save_samples(k, trainer.t, v)
+    return metrics
+
+
 def fit(trainer: Trainer, steps: int, run: RunDir | None = None, checkpoint_every: int = 500,
         samples_every: int = 100, callback: Callable[[dict[str, Any]], None] | None = None,
         should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
@@ -59,21 +77,9 @@ def fit(trainer: Trainer, steps: int, run: RunDir | None = None, checkpoint_ever
     while trainer.t < steps:
         if should_stop is not None and should_stop():
             break
-        t0 = time.perf_counter()
-        metrics = trainer.step()
-        metrics["time_per_step"] = time.perf_counter() - t0
-        loss = metrics.get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            raise TrainingDiverged(f"loss became {loss} at step {trainer.t}; stopped, last good checkpoint kept")
-        scalars = {k: v for k, v in metrics.items() if not is_sample_key(k)}
-        if run is not None:
-            run.log(trainer.t, **scalars)
-            if trainer.t % samples_every == 0:
-                for k, v in metrics.items():
-                    if is_sample_key(k):
-                        run.save_samples(k, trainer.t, v)
-            if trainer.t % checkpoint_every == 0:
-                run.save_checkpoint(trainer.state_dict(), trainer.t)
+        metrics = train_step(trainer, run, samples_every)
+        if run is not None and trainer.t % checkpoint_every == 0:
+            run.save_checkpoint(trainer.state_dict(), trainer.t)
         last = metrics
         if callback is not None:
             callback(metrics)

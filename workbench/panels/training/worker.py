@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core import landscape, training
 from core.runs import RunDir
-from core.training.base import TrainingDiverged, is_sample_key
+from core.training.base import TrainingDiverged, is_sample_key, train_step
 from workbench.errors import describe
 from workbench.workers import LoopWorker
 
@@ -163,19 +163,8 @@ class _Loop(QObject):
                 job.wake.wait(0.05)
                 job.wake.clear()
                 continue
-            t0 = time.perf_counter()
-            metrics = trainer.step()
-            metrics["time_per_step"] = time.perf_counter() - t0
-            loss = metrics.get("loss")
-            if loss is not None and not math.isfinite(float(loss)):
-                raise TrainingDiverged(f"loss became {loss} at step {trainer.t}; stopped, last good "
-                                       f"checkpoint kept (step {max(saved_at, 0)})")
+            metrics = train_step(trainer, run, SAMPLES_EVERY)
             scalars = {k: v for k, v in metrics.items() if not is_sample_key(k)}
-            run.log(trainer.t, **scalars)
-            if trainer.t % SAMPLES_EVERY == 0:
-                for k, v in metrics.items():
-                    if is_sample_key(k):
-                        run.save_samples(k, trainer.t, v)
             if trainer.t % CHECKPOINT_EVERY == 0:
                 save()
             history.append({"step": trainer.t, **scalars})
