@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
 import statistics
 import sys
@@ -43,6 +44,14 @@ def run_one(problem: int, row: str, seed: int, epochs: int, grid: int) -> dict:
             "nll": model.nll(x_test, y_test, n_y=grid)}
 
 
+def load_cache(path: Path | None, epochs: int, grid: int) -> list[dict]:
+    """Finished runs from an earlier, interrupted benchmark with the same epochs and grid."""
+    if path is None or not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in rows if r.get("epochs") == epochs and r.get("grid") == grid]
+
+
 def mean_std(values: list[float]) -> str:
     if any(not math.isfinite(v) for v in values):
         return "NaN"
@@ -60,18 +69,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(METHOD_ROWS))
     parser.add_argument("--quick", action="store_true", help="1 seed, 2 epochs, grid 256")
     parser.add_argument("--markdown", type=Path, default=ROOT / "benchmarks" / "regression.md")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="jsonl of finished runs: read to skip them, appended to as runs finish "
+                             "(a killed benchmark resumes where it stopped)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.epochs, args.grid = 1, 2, 256
         args.methods = "ml-is,nce,nce-mdn:4"
     rows = args.methods.split(",")
     jobs = list(itertools.product((1, 2), rows, range(args.seeds)))
-    results = []
+    results = load_cache(args.cache, args.epochs, args.grid)
+    done = {(r["problem"], r["row"], r["seed"]) for r in results}
+    results = [r for r in results if (r["problem"], r["row"], r["seed"]) in set(jobs)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, p, r, s, args.epochs, args.grid) for p, r, s in jobs]
+        futures = [pool.submit(run_one, p, r, s, args.epochs, args.grid) for p, r, s in jobs
+                   if (p, r, s) not in done]
         for fut in futures:
             res = fut.result()
             results.append(res)
+            if args.cache is not None:
+                with args.cache.open("a") as fh:
+                    fh.write(json.dumps({**res, "epochs": args.epochs, "grid": args.grid}) + "\n")
             print(f"problem {res['problem']} {res['row']:<10} seed {res['seed']}: D_KL {res['kl']:.4f} "
                   f"NLL {res['nll']:.4f} ({res['time']:.0f} s)", flush=True)
     from core import regression

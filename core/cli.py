@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--regression", type=int, choices=(1, 2), help="toy regression problem 1 or 2")
     what.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this directory")
     what.add_argument("--gan", choices=("ebgan", "began", "magan"), help="a GAN-style EBM (see --data)")
-    t.add_argument("--data", default="digits", help="GAN data: digits or a 2D dataset name")
+    t.add_argument("--data", default="digits", help="GAN data: digits, a 2D dataset name, or a folder of images "
+                   "(resized to --param image_size=28|32, --param channels=1|3)")
     t.add_argument("--method", default=None, help="pcd, cd, dsm (2D); ml-is, kld, nce, nce+, ml-mcmc, dsm, nce-mdn")
     t.add_argument("--sampler", default="langevin", help="negatives sampler for cd/pcd: langevin or mala")
     t.add_argument("--steps", type=int, default=None, help="total updates (2D; default 5000)")
@@ -172,7 +173,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         cls = TRAINERS.get(args.gan)
         trainer = training.create(args.gan, data=args.data, seed=args.seed, **_int_params(cls, dict(args.param)))
         total = args.steps or 20000
-        run = RunDir(args.run or Path("runs") / f"{args.gan}-{args.data}")
+        run = RunDir(args.run or Path("runs") / f"{args.gan}-{Path(args.data).name}")
     elif args.regression is not None:
         cls = TRAINERS.get("regression")
         trainer = training.create("regression", problem=args.regression, method=args.method or "nce",

@@ -34,6 +34,15 @@ class RegressionModel:
         return ys, torch.cat(rows)
 
     @torch.no_grad()
+    def proposal_log_density_grid(self, x: torch.Tensor, n_y: int = 2048, y_range=Y_RANGE) -> tuple[torch.Tensor, torch.Tensor]:
+        """(y grid (n_y,), log q(y | x) (n, n_y)) of the learned proposal; ValueError without one."""
+        if self.proposal is None:
+            raise ValueError("this model has no learned proposal (train with method 'nce-mdn')")
+        ys = torch.linspace(y_range[0], y_range[1], n_y)
+        feats = self.net.features(x)
+        return ys, self.proposal.log_prob(feats, ys.view(1, -1, 1).expand(x.shape[0], -1, -1))
+
+    @torch.no_grad()
     def nll(self, x: torch.Tensor, y: torch.Tensor, n_y: int = 2048) -> float:
         """Mean −log p_model(y_i | x_i), the density normalised on a y-grid (linear interpolation)."""
         ys, logp = self.log_density_grid(x, n_y)

@@ -1,17 +1,22 @@
 """GAN-style energy-based models (REFERENCES §4): the discriminator is an autoencoder whose
 reconstruction error is the energy. EBGAN (margin + pulling-away term), BEGAN (equilibrium k_t,
 convergence measure M_global), MAGAN (adaptive margin). Data: 8×8 digits (scikit-learn, offline)
-scaled to [−1, 1] and flattened to 64 values, or 2D points from `core.data`.
+scaled to [−1, 1] and flattened to 64 values, a folder of the user's images (resized to 28×28 or
+32×32, grayscale or RGB), or 2D points from `core.data`.
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import torch
 from torch import nn
 
 from core import data as datasets
+from core.energies.base import Energy
 from core.params import param, resolve_params
 from core.training.base import TRAINERS
 
@@ -23,6 +28,53 @@ def load_digits() -> torch.Tensor:
     from sklearn.datasets import load_digits as _load  # ships with scikit-learn: no download
 
     return torch.as_tensor(_load().data / 8.0 - 1.0, dtype=torch.float32)
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+IMAGE_SIZES = (28, 32)
+
+
+def load_image_folder(folder: str | Path, size: int = 32, channels: int = 1,
+                      max_images: int = 20000) -> torch.Tensor:
+    """Images of `folder` (sorted by name, unreadable ones skipped) as float32 (n, channels·size²) in
+    [−1, 1], channel-major; ValueError when the folder is missing, has no readable image, or a setting
+    is outside what is allowed (size 28 or 32, channels 1 or 3)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if size not in IMAGE_SIZES:
+        raise ValueError(f"image size must be one of {IMAGE_SIZES}, got {size}")
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise ValueError(f"image folder {str(root)!r} does not exist or is not a folder")
+    files = sorted(f for f in root.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)[:max_images]
+    images = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                im = im.convert("L" if channels == 1 else "RGB").resize((size, size), Image.Resampling.BILINEAR)
+                a = torch.as_tensor(np.asarray(im, dtype=np.float32) / 127.5 - 1.0)
+        except (OSError, UnidentifiedImageError, ValueError):
+            continue  # a corrupt or truncated file: skip it, the others still train
+        images.append(a.reshape(size, size, channels).permute(2, 0, 1).reshape(-1))
+    if not images:
+        raise ValueError(f"no readable image ({', '.join(IMAGE_SUFFIXES)}) in {str(root)!r}")
+    return torch.stack(images)
+
+
+class DiscriminatorEnergy(Energy):
+    """The discriminator's energy of a 2D GAN as an `Energy` (for landscapes): x (..., 2) → (...)."""
+
+    name = "gan-discriminator"
+
+    def __init__(self, trainer: "_GANTrainer", bounds: list[tuple[float, float]]) -> None:
+        super().__init__(2, bounds)
+        self._energy = trainer.energy
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape[:-1]
+        return self._energy(x.reshape(-1, 2)).reshape(shape)
 
 
 def _mlp(sizes: list[int], out_act: nn.Module | None) -> nn.Sequential:
@@ -107,20 +159,27 @@ class _GANTrainer:
         param("lr_patience", 1000, 0, 1_000_000, "BEGAN: halve the learning rates when M_global has not "
               "improved by 1% over this many steps (0: never)", int),
         param("samples_every", 100, 1, 1_000_000, "steps between sample grids", int),
+        param("image_size", 32, 28, 32, "image folders: side in pixels (28 or 32)", int),
+        param("channels", 1, 1, 3, "image folders: 1 grayscale, 3 RGB", int),
     )
 
     def __init__(self, data: str = "digits", seed: int = 0, points: Any = None, **params: Any) -> None:
-        if points is None and data not in GAN_DATA:
-            raise ValueError(f"unknown GAN data {data!r}; allowed: {', '.join(GAN_DATA)}")
         self.params = resolve_params(f"trainer {self.name!r}", self.param_specs, params)
         self.data_name, self.seed = data, int(seed)
+        p = self.params
+        self.image_shape: tuple[int, int, int] | None = (1, 8, 8)
         if points is not None:
-            self.data, self.data_name = torch.as_tensor(points, dtype=torch.float32), "points"
+            self.data, self.data_name, self.image_shape = torch.as_tensor(points, dtype=torch.float32), "points", None
         elif data == "digits":
             self.data = load_digits()
+        elif data in GAN_DATA:
+            self.data, self.image_shape = datasets.sample(data, 20000, seed=self.seed), None
+        elif Path(str(data)).expanduser().is_dir():
+            self.data = load_image_folder(data, p["image_size"], p["channels"])
+            self.image_shape = (p["channels"], p["image_size"], p["image_size"])
         else:
-            self.data = datasets.sample(data, 20000, seed=self.seed)
-        self.image = self.data_name == "digits"
+            raise ValueError(f"unknown GAN data {data!r}; allowed: {', '.join(GAN_DATA)} or a folder of images")
+        self.image = self.image_shape is not None
         dim, p = self.data.shape[1], self.params
         torch.manual_seed(self.seed)
         self.generator_net = _mlp([p["z_dim"], p["hidden"], p["hidden"], dim], nn.Tanh() if self.image else None)
@@ -148,6 +207,27 @@ class _GANTrainer:
         g = self.rng if seed is None else torch.Generator().manual_seed(seed)
         with torch.no_grad():
             return self.generator_net(torch.randn(n, self.params["z_dim"], generator=g))
+
+    def landscape_energy(self) -> DiscriminatorEnergy:
+        """The discriminator's energy over the plane (2D data only), bounds from the data's range."""
+        if self.image:
+            raise ValueError("the energy landscape is drawn for 2D data, not images")
+        lo, hi = self.data.min(0).values, self.data.max(0).values
+        pad = 0.15 * (hi - lo)
+        return DiscriminatorEnergy(self, [(float(lo[i] - pad[i]), float(hi[i] + pad[i])) for i in range(2)])
+
+    @torch.no_grad()
+    def monitor_batch(self, n: int = 32, seed: int = 0) -> dict[str, np.ndarray]:
+        """Fixed real examples and fixed latent draws (same every call, so a grid shows progress):
+        real, real_recon, real_energy, fake, fake_recon, fake_energy as numpy; images (n, dim)."""
+        g = torch.Generator().manual_seed(seed)
+        real = self.data[torch.randperm(self.data.shape[0], generator=g)[:n]]
+        fake = self.generator_net(torch.randn(n, self.params["z_dim"], generator=g))
+        out = {}
+        for key, x in (("real", real), ("fake", fake)):
+            recon, _ = self.discriminator(x)
+            out[key], out[f"{key}_recon"], out[f"{key}_energy"] = x.numpy(), recon.numpy(), self.energy(x).numpy()
+        return out
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         idx = torch.randint(0, self.data.shape[0], (self.params["batch_size"],), generator=self.rng)

@@ -12,16 +12,22 @@ TINY = {"batch_size": 64, "buffer_size": 500, "n_data": 2000, "hidden": 16, "mcm
 
 
 @pytest.fixture
-def panel(qtbot):
-    """A shown Training panel; its worker thread is joined after the test."""
+def training_panel(qtbot):
+    """A shown Training panel; every page's worker thread is joined after the test."""
     p = TrainingPanel()
     qtbot.addWidget(p)
-    p.resize(1280, 760)
+    p.resize(1280, 800)
     p.show()
     qtbot.waitExposed(p)
     yield p
     p.shutdown()
-    assert p.worker._thread is None and not p.worker.busy
+    assert all(page.worker._thread is None and not page.worker.busy for page in p.pages.values())
+
+
+@pytest.fixture
+def panel(training_panel):
+    """The Training panel's 2D-density page."""
+    return training_panel.show_page("density2d")
 
 
 def _tiny(p: TrainingPanel, run_dir, steps: int) -> None:
@@ -88,13 +94,14 @@ def test_run_to_the_end_then_close_writes_checkpoint(panel, qtbot, tmp_path):
 
 
 def test_close_stops_the_worker_and_saves(qtbot, tmp_path):
-    p = TrainingPanel()
-    qtbot.addWidget(p)
-    p.show()
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    p = panel.pages["density2d"]
     _tiny(p, tmp_path / "run", 100_000)
     p.start()
     qtbot.waitUntil(lambda: p.step >= 5, timeout=15_000)
-    p.close()
+    panel.close()
     assert p.worker._thread is None and not p.worker.busy
     assert RunDir(tmp_path / "run").load_checkpoint()[0] >= 5
 

@@ -89,3 +89,63 @@ def test_cli_trains_a_gan(tmp_path):
     records = RunDir(run).read_metrics()
     assert len(records) == 100 and "k_t" in records[-1] and "m_global" in records[-1]
     assert RunDir(run).latest_samples("samples_generated")[1].shape == (64, 64)
+
+
+def _write_images(folder, n, size=(40, 30), mode="RGB"):
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        shape = (*size, 3) if mode == "RGB" else size
+        Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode=mode).save(folder / f"{i:02d}.png")
+
+
+def test_image_folder_loads_resized_in_range_and_skips_broken_files(tmp_path):
+    from core.training.gan import load_image_folder
+
+    _write_images(tmp_path / "rgb", 4)
+    (tmp_path / "rgb" / "broken.jpg").write_bytes(b"\xff\xd8\xff truncated")
+    (tmp_path / "rgb" / "notes.txt").write_text("not an image")
+    x = load_image_folder(tmp_path / "rgb", size=32, channels=3)
+    assert x.shape == (4, 3 * 32 * 32) and x.min() >= -1 and x.max() <= 1
+    gray = load_image_folder(tmp_path / "rgb", size=28, channels=1)
+    assert gray.shape == (4, 28 * 28)
+    with pytest.raises(ValueError, match="image size must be one of"):
+        load_image_folder(tmp_path / "rgb", size=64)
+    with pytest.raises(ValueError, match="channels must be 1"):
+        load_image_folder(tmp_path / "rgb", channels=2)
+    with pytest.raises(ValueError, match="does not exist"):
+        load_image_folder(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no readable image"):
+        load_image_folder(tmp_path / "empty")
+
+
+def test_gan_on_an_image_folder_trains_and_its_monitor_batch_is_fixed(tmp_path):
+    _write_images(tmp_path / "faces", 12, mode="L")
+    trainer = training.create("began", data=str(tmp_path / "faces"), image_size=28, hidden=32, code=8,
+                              batch_size=8)
+    assert trainer.image_shape == (1, 28, 28) and trainer.data.shape == (12, 784)
+    a = trainer.monitor_batch(6)
+    assert a["real"].shape == a["real_recon"].shape == a["fake"].shape == (6, 784)
+    assert a["real_energy"].shape == (6,) and (a["real_energy"] >= 0).all()
+    for _ in range(3):
+        trainer.step()
+    b = trainer.monitor_batch(6)
+    assert (a["real"] == b["real"]).all()  # the same examples each call: a grid shows progress
+    assert not (a["fake"] == b["fake"]).all()  # the same z, a trained generator
+
+
+def test_discriminator_energy_over_the_plane():
+    from core import landscape
+
+    trainer = training.create("ebgan", data="two_moons", hidden=16, code=4, batch_size=16)
+    energy = trainer.landscape_energy()
+    land = landscape.evaluate(energy, 32)
+    assert land.energy.shape == (32, 32) and torch.isfinite(land.energy).all() and (land.energy >= 0).all()
+    lo, hi = trainer.data.min(0).values, trainer.data.max(0).values
+    assert energy.bounds[0][0] < float(lo[0]) and energy.bounds[1][1] > float(hi[1])
+    with pytest.raises(ValueError, match="2D data"):
+        training.create("ebgan", hidden=16, code=4).landscape_energy()

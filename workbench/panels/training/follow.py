@@ -1,51 +1,35 @@
 """Follow a run directory live (ours or one written by `ebm train` in another process).
 
 A QTimer (500 ms) reads the lines of metrics.jsonl added since the last tick (`iter_metrics(start_line)`,
-which skips a torn last line), the newest saved negatives and, when a new checkpoint appears, says so
-(the panel rebuilds the model from it off the GUI thread: `grid_of_checkpoint`). Nothing is held open.
+which skips a torn last line), the newest saved arrays of the sample names asked for and, when a new
+checkpoint appears, says so (the page rebuilds the model from it off the GUI thread). Nothing is held open.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core import training
 from core.runs import RunDir
-from workbench.panels.training.worker import grid_of
 
 INTERVAL_MS = 500
-SAMPLES = "samples_negatives"
-
-
-def grid_of_checkpoint(path: str | Path) -> tuple[int, dict[str, Any]]:
-    """(step, grid) of the newest checkpoint of an "ebm2d" run; read-only (unlike `training.resume`)."""
-    run = RunDir(path, create=False)
-    config = run.read_config()
-    if config.get("trainer") != "ebm2d":
-        raise ValueError(f"the landscape is shown for ebm2d runs only, not {config.get('trainer')!r}")
-    params = {**config.get("params", {}), "device": "cpu"}
-    trainer = training.create("ebm2d", **params)
-    step, state = run.load_checkpoint()
-    trainer.load_state_dict(state)
-    return step, grid_of(trainer)
 
 
 class RunFollower(QObject):
-    """Emits new metric records and new negatives of the run it follows."""
+    """Emits new metric records and new sample arrays of the run it follows."""
 
     records = Signal(list)  # new metric records, in order
-    samples = Signal(int, object)  # step, (n, 2) numpy array
+    samples = Signal(str, int, object)  # name, step, numpy array
     checkpointChanged = Signal(str)  # the run directory, whose newest checkpoint is new
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, sample_names: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
+        self.sample_names = tuple(sample_names)
         self.timer = QTimer(self, interval=INTERVAL_MS)
         self.timer.timeout.connect(self.poll)
         self.run: RunDir | None = None
         self.next_line = 0
-        self.samples_step = -1
+        self.samples_step: dict[str, int] = {}
         self.checkpoint_stamp: tuple[str, int] | None = None
 
     @property
@@ -57,7 +41,7 @@ class RunFollower(QObject):
         run = RunDir(path, create=False)  # ValueError: no such directory
         if not run.config_path.exists() and not run.metrics_path.exists():
             raise ValueError(f"{str(run.path)!r} is not a run directory (no config.json or metrics.jsonl)")
-        self.run, self.next_line, self.samples_step, self.checkpoint_stamp = run, 0, -1, None
+        self.run, self.next_line, self.samples_step, self.checkpoint_stamp = run, 0, {}, None
         self.poll()
         self.timer.start()
 
@@ -75,13 +59,14 @@ class RunFollower(QObject):
             self.next_line = line + 1
         if new:
             self.records.emit(new)
-        try:
-            latest = self.run.latest_samples(SAMPLES)
-        except (OSError, ValueError):  # a file being replaced right now: next tick
-            latest = None
-        if latest is not None and latest[0] != self.samples_step:
-            self.samples_step = latest[0]
-            self.samples.emit(latest[0], latest[1])
+        for name in self.sample_names:
+            try:
+                latest = self.run.latest_samples(name)
+            except (OSError, ValueError):  # a file being replaced right now: next tick
+                latest = None
+            if latest is not None and latest[0] != self.samples_step.get(name):
+                self.samples_step[name] = latest[0]
+                self.samples.emit(name, latest[0], latest[1])
         checkpoint = self.run.latest_checkpoint()
         try:
             stamp = None if checkpoint is None else (str(checkpoint), checkpoint.stat().st_mtime_ns)

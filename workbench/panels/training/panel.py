@@ -1,262 +1,98 @@
-"""The Training panel: train an unconditional 2D EBM live, or follow a run directory written elsewhere.
+"""The Training panel: one page per kind of model — 2D densities (CD, PCD, DSM), energy-based regression
+(ML-IS … NCE with a learned proposal) and GAN-style EBMs (EBGAN, BEGAN, MAGAN) — chosen at the top.
 
-`TrainingControls` builds a `TrainSettings`; the `TrainWorker` trains in its thread and sends snapshots
-(≤ 10 Hz) that are drawn only if they carry the current run id (STYLE §5). `RunFollower` reads a run
-directory every 500 ms instead. Closing the window stops the run, writes a checkpoint, joins the thread.
+Each page trains in its own worker and can follow a run directory. File › Open run… reads the run's
+config.json and hands it to the page that draws its trainer. Closing the window stops every page's run
+(each writes a checkpoint) and joins its thread.
 """
 from __future__ import annotations
 
-import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QStandardPaths
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QStackedWidget,
                                QVBoxLayout, QWidget)
 from shiboken6 import getCppPointer
 
-from core import data
-from core import device as devices
-from workbench import errors
-from workbench.tasks import TaskRunner
-from workbench.panels.training.controls import TrainingControls
-from workbench.panels.training.follow import RunFollower, grid_of_checkpoint
-from workbench.panels.training.views import Curves, TrainingMap, landscape_from
-from workbench.panels.training.worker import MAX_POINTS, TrainSettings, TrainSnapshot, TrainWorker
+from core.runs import RunDir
+from workbench.panels.training.page_2d import Density2DPage
+from workbench.panels.training.page_gan import GanPage
+from workbench.panels.training.page_regression import RegressionPage
+from workbench.panels.training.run_page import RunPage
 
-CONTROLS_WIDTH = 300
-SIDE_WIDTH = 400
-
-
-def default_run_dir(dataset: str, method: str) -> Path:
-    """A new folder under the user's data folder (or the temp folder): runs/DATASET-METHOD-TIME."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    root = Path(base) / "runs" if base else Path(tempfile.gettempdir()) / "energy-workbench-runs"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path, n = root / f"{dataset}-{method}-{stamp}", 1
-    while path.exists():
-        n += 1
-        path = root / f"{dataset}-{method}-{stamp}-{n}"
-    return path
-
-
-def _grid_for(path: str) -> tuple[Path, int, dict[str, Any]]:
-    """(run directory, step, grid) of a followed run's newest checkpoint (runs in the thread pool)."""
-    return (Path(path), *grid_of_checkpoint(path))
+PAGES = (("density2d", "2D density (CD · PCD · DSM)", Density2DPage),
+         ("regression", "Regression p(y|x) (ML-IS · NCE · …)", RegressionPage),
+         ("gan", "GAN-style EBMs (EBGAN · BEGAN · MAGAN)", GanPage))
 
 
 class TrainingPanel(QWidget):
-    """Train `core.training` "ebm2d" trainers and watch the landscape, negatives and curves evolve."""
+    """A page selector over `pages` (id → `RunPage`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         before = {getCppPointer(w)[0] for w in QApplication.topLevelWidgets()}
         self.setObjectName("TrainingPanel")
-        self.device = str(devices.pick())
-        self.controls = TrainingControls()
-        self.map = TrainingMap()
-        self.curves = Curves()
-        self.step_label = QLabel("step —", objectName="step_label")
-        self.time_label = QLabel("time per step —", objectName="time_label")
-        self.run_label = QLabel("no run yet", objectName="run_label", wordWrap=True)
-        self.device_label = QLabel(f"device {self.device}", objectName="device_label")
-        self._layout()
-        self.worker = TrainWorker(self)
-        self.follower = RunFollower(self)
-        self.checkpoint_task = TaskRunner(self)  # rebuilds a followed run's model off the GUI thread
-        self.run_id = 0  # the run whose snapshots are drawn (0: none)
-        self.run_dir: Path | None = None
-        self.step = 0
-        self.snapshots_drawn = 0
-        self._closed = False
-        self._connect()
+        self.kind = QComboBox(objectName="training_kind")
+        self.stack = QStackedWidget()
+        self.pages: dict[str, RunPage] = {}
+        for key, title, cls in PAGES:
+            page = cls()
+            self.pages[key] = page
+            self.kind.addItem(title, key)
+            self.stack.addWidget(page)
+        self.kind.currentIndexChanged.connect(self.stack.setCurrentIndex)
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 4, 6, 0)
+        top.addWidget(QLabel("Train:"))
+        top.addWidget(self.kind)
+        top.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(top)
+        column.addWidget(self.stack, 1)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
         for w in QApplication.topLevelWidgets():  # pyqtgraph's parentless menus go with this panel
             if getCppPointer(w)[0] not in before and w is not self:
                 w.setParent(self, w.windowFlags())
 
-    def _layout(self) -> None:
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(200)
-        scroll.setMaximumWidth(CONTROLS_WIDTH)
-        side = QWidget()
-        side.setMaximumWidth(SIDE_WIDTH)
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.curves.loss, 1)
-        column.addWidget(self.curves.tv, 1)
-        for label in (self.step_label, self.time_label, self.run_label, self.device_label):
-            column.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.addWidget(scroll)
-        row.addWidget(self.map, 1)
-        row.addWidget(side)
+    def show_page(self, key: str) -> RunPage:
+        """Switch to page `key` (density2d, regression, gan) and return it."""
+        self.kind.setCurrentIndex(list(self.pages).index(key))
+        return self.pages[key]
 
-    def _connect(self) -> None:
-        b = self.controls.buttons
-        b["start"].clicked.connect(self.start)
-        b["pause"].clicked.connect(self.pause)
-        b["resume"].clicked.connect(self.resume)
-        b["stop"].clicked.connect(self.stop)
-        b["save"].clicked.connect(self.save_checkpoint)
-        self.worker.snapshotReady.connect(self._on_snapshot)
-        self.worker.started.connect(self._on_started)
-        self.worker.saved.connect(self._on_saved)
-        self.worker.ended.connect(self._on_ended)
-        self.follower.records.connect(self._on_records)
-        self.follower.samples.connect(lambda step, xy: self.map.set_points(self.map.negatives, xy))
-        self.follower.checkpointChanged.connect(lambda path: self.checkpoint_task.submit(_grid_for, path))
-        self.checkpoint_task.finished.connect(self._on_checkpoint_grid)
-        self.checkpoint_task.failed.connect(lambda message: self.run_label.setToolTip(f"no landscape: {message}"))
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+    @property
+    def current(self) -> RunPage:
+        return self.pages[self.kind.currentData()]
 
-    # --- transport -------------------------------------------------------------------------
-    def settings(self) -> TrainSettings:
-        """A `TrainSettings` from the controls (a new default run folder when none is given)."""
-        s: dict[str, Any] = self.controls.settings()
-        run_dir = s.pop("run_dir") or default_run_dir(s["dataset"], s["method"])
-        return TrainSettings(run_dir=run_dir, device=self.device, **s)
+    def page_for(self, path: str | Path) -> RunPage:
+        """The page that draws the trainer of run `path` (its config.json); the current one otherwise."""
+        try:
+            trainer = RunDir(path, create=False).read_config().get("trainer")
+        except (ValueError, OSError, AttributeError):
+            return self.current
+        for key, page in self.pages.items():
+            if trainer in page.trainers:
+                return self.show_page(key)
+        return self.current
 
-    def start(self) -> None:
-        """Start a new run from the controls (stops following a run directory)."""
-        if self._closed:
-            return
-        self.follower.stop()
-        settings = self.settings()
-        self._reset_views()
-        self.run_dir = settings.run_dir
-        self.run_id = self.worker.start(settings)
-        self.controls.set_state("running")
-        self._say(f"Starting a run in {settings.run_dir} …")
-
-    def pause(self) -> None:
-        self.worker.pause()
-        self.controls.set_state("paused")
-        self._say(f"Paused at step {self.step}.")
-
-    def resume(self) -> None:
-        self.worker.resume()
-        self.controls.set_state("running")
-        self._say("Training…")
-
-    def stop(self) -> None:
-        """End the run after the step in progress; it writes a checkpoint."""
-        self.worker.stop()
-        self._say("Stopping…")
-
-    def save_checkpoint(self) -> None:
-        self.worker.save()
-
-    def _reset_views(self) -> None:
-        self.curves.clear()
-        self.map.set_points(self.map.data_points, None)
-        self.map.set_points(self.map.negatives, None)
-        self.step = 0
-        self.step_label.setText("step —")
-        self.time_label.setText("time per step —")
-
-    def _say(self, text: str) -> None:
-        self.controls.show_message(text)
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text, errors.STATUS_TIMEOUT_MS)
-
-    # --- worker results --------------------------------------------------------------------
-    def _on_snapshot(self, snap: TrainSnapshot) -> None:
-        self.worker.ack()
-        if snap.run_id != self.run_id or self._closed:
-            return  # a stale snapshot of an older run
-        if snap.data is not None:
-            self.map.set_points(self.map.data_points, snap.data)
-        if snap.grid is not None:
-            self.map.set_landscape(landscape_from(snap.grid), "log_density")
-        self.map.set_points(self.map.negatives, snap.negatives)
-        self.curves.add_records(snap.history)
-        self.step = snap.t
-        self.step_label.setText(f"step {snap.t:,} / {snap.total:,}")
-        if snap.history:
-            self.time_label.setText(f"time per step {snap.time_per_step * 1e3:.1f} ms")
-        self.snapshots_drawn += 1
-
-    def _on_started(self, run_id: int, path: str) -> None:
-        if run_id == self.run_id:
-            self.run_label.setText(f"run dir: {path}")
-            self._say("Training…")
-
-    def _on_saved(self, run_id: int, step: int, path: str) -> None:
-        if run_id == self.run_id:
-            self._say(f"Checkpoint saved at step {step}: {Path(path).name}")
-
-    def _on_ended(self, run_id: int, reason: str, message: str) -> None:
-        if run_id != self.run_id or self._closed:
-            return
-        self.controls.set_state("idle")
-        if reason == "failed":
-            errors.report_error(self, ValueError(message), "train")
-            self.controls.show_message(f"Training failed: {message}")
-        elif reason == "diverged":
-            self._say(f"Training diverged: {message}")
-        else:
-            self._say(f"Training {message}.")
-
-    # --- following a run directory ---------------------------------------------------------
     def open_run(self) -> None:
-        """File › Open run…: pick a run directory (non-blocking dialog), then follow it live."""
-        dialog = QFileDialog(self, "Open run directory", str(self.run_dir.parent if self.run_dir else Path.cwd()))
+        """File › Open run…: pick a run directory (non-blocking dialog), then follow it on its page."""
+        start = next((str(p.run_dir.parent) for p in self.pages.values() if p.run_dir), str(Path.cwd()))
+        dialog = QFileDialog(self, "Open run directory", start)
         dialog.setObjectName("open_run_dialog")
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(self.follow_run)
         dialog.finished.connect(dialog.deleteLater)
-        self._say("Choose a run directory to follow…")
+        self.current.say("Choose a run directory to follow…")
         dialog.open()
 
     def follow_run(self, path: str | Path) -> bool:
-        """Follow run directory `path` live (curves, negatives); stops a run of our own first."""
-        self.worker.stop()
-        self.run_id = 0  # no snapshot of ours is drawn while following
-        self.controls.set_state("idle")
-        self._reset_views()
-        try:
-            self.follower.follow(path)
-        except ValueError as exc:
-            self.controls.show_message(errors.report_error(self, exc, "open the run"))
-            return False
-        self.run_dir = self.follower.path
-        self.run_label.setText(f"following: {self.run_dir}")
-        self._show_data_of_followed_run()
-        self._say(f"Following {self.run_dir}")
-        return True
-
-    def _show_data_of_followed_run(self) -> None:
-        try:
-            config = self.follower.run.read_config()
-            params = config.get("params", {})
-            if config.get("trainer") == "ebm2d":
-                self.controls.show_config(params, config.get("total_steps"))
-            points = data.sample(params["dataset"], MAX_POINTS, seed=int(params.get("seed", 0))).numpy()
-        except (ValueError, KeyError, TypeError):  # points from a file, or an unknown config
-            return
-        self.map.set_points(self.map.data_points, points)
-
-    def _on_records(self, records: list[dict[str, Any]]) -> None:
-        self.curves.add_records(records)
-        last = records[-1]
-        self.step = int(last.get("step", 0))
-        self.step_label.setText(f"step {self.step:,}")
-        tps = last.get("time_per_step")
-        if isinstance(tps, (int, float)):
-            self.time_label.setText(f"time per step {tps * 1e3:.1f} ms")
-
-    def _on_checkpoint_grid(self, result: tuple[Path, int, dict[str, Any]]) -> None:
-        path, _step, grid = result
-        if self.follower.path == path and not self._closed:  # still following that run
-            self.map.set_landscape(landscape_from(grid), "log_density")
+        """Follow run directory `path` live on the page for its trainer."""
+        return self.page_for(path).follow_run(path)
 
     # --- lifetime --------------------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -276,8 +112,9 @@ class TrainingPanel(QWidget):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the run (it writes a checkpoint), join the thread, stop following. Safe to repeat."""
-        self._closed = True
-        self.follower.stop()
-        self.worker.shutdown()
-        self.checkpoint_task.wait()
+        """Stop every page's run (each writes a checkpoint) and join the threads. Safe to repeat."""
+        for page in self.pages.values():
+            page.shutdown()
+
+
+__all__ = ["TrainingPanel"]

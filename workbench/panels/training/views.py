@@ -24,9 +24,9 @@ TITLE_SIZE = "9pt"
 
 def landscape_from(grid: dict[str, Any]) -> Landscape:
     """A `core.landscape.Landscape` over the numpy arrays of a worker snapshot (no copies)."""
-    t = torch.from_numpy
+    t = lambda a: None if a is None else torch.from_numpy(a)  # noqa: E731
     return Landscape(axes=[t(a) for a in grid["axes"]], energy=t(grid["energy"]), bounds=list(grid["bounds"]),
-                     log_density=t(grid["log_density"]), density=t(grid["density"]))
+                     log_density=t(grid.get("log_density")), density=t(grid.get("density")))
 
 
 class TrainingMap(Map2D):

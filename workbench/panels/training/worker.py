@@ -18,58 +18,51 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from core import landscape, training
+from core import training
 from core.runs import RunDir
 from core.training.base import TrainingDiverged, is_sample_key, train_step
 from workbench.errors import describe
 from workbench.workers import LoopWorker
 
 FRAME_S = 0.1  # snapshots at most 10 Hz
-GRID_RESOLUTION = 128
 CHECKPOINT_EVERY = 500
 SAMPLES_EVERY = 100
-MAX_POINTS = 1000  # data points and negatives sent per snapshot
 
 
 @dataclass
 class TrainSettings:
-    """What the controls say: one `core.training.create("ebm2d", ...)` call plus the run length and folder."""
+    """One `core.training.create(trainer, **params)` call, the run length and folder, and what to draw.
+
+    `snapshot(trainer, first)` runs in the worker thread and returns the numpy payload of a snapshot
+    (views of the family that started the run: a grid, negatives, image grids…); `first` is True once.
+    """
 
     run_dir: Path
-    dataset: str = "8gaussians"
-    method: str = "pcd"
-    sampler: str = "langevin"
-    seed: int = 0
-    total_steps: int = 5000
+    trainer: str
     params: dict[str, Any] = field(default_factory=dict)
-    device: str = "cpu"
+    total_steps: int = 5000
+    snapshot: Callable[[Any, bool], dict[str, Any]] = lambda trainer, first: {}
 
     def create_trainer(self) -> Any:
-        return training.create("ebm2d", dataset=self.dataset, method=self.method, sampler=self.sampler,
-                               seed=self.seed, device=self.device, **self.params)
+        return training.create(self.trainer, **self.params)
 
 
 @dataclass
 class TrainSnapshot:
-    """Numpy copies for the views. `history`: the scalar metrics of every step since the last snapshot.
-
-    `grid`: {"bounds", "axes", "energy", "log_density", "density"} of the EMA energy (128², 'ij'), or None.
-    `data` (≤1000, 2) comes with the first snapshot of a run only; `negatives` (≤1000, 2) or None.
-    """
+    """Numpy copies for the views. `history`: the scalar metrics of every step since the last snapshot;
+    `payload`: what the family's `snapshot` function returned."""
 
     run_id: int
     t: int
     total: int
     history: list[dict[str, Any]]
     time_per_step: float
-    grid: dict[str, Any] | None = None
-    data: np.ndarray | None = None
-    negatives: np.ndarray | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 class _Job:
@@ -79,20 +72,6 @@ class _Job:
         self.run_id, self.settings = run_id, settings
         self.stop, self.paused, self.save = threading.Event(), threading.Event(), threading.Event()
         self.wake = threading.Event()
-
-
-def grid_of(trainer: Any) -> dict[str, Any]:
-    """Exact density of the trainer's EMA energy on a 128² grid, as float32 numpy arrays."""
-    land = landscape.density(trainer.ema_energy, GRID_RESOLUTION)
-    f32 = lambda t: np.ascontiguousarray(t.numpy(), dtype=np.float32)  # noqa: E731
-    return {"bounds": [tuple(b) for b in land.bounds], "axes": [a.numpy().copy() for a in land.axes],
-            "energy": f32(land.energy), "log_density": f32(land.log_density), "density": f32(land.density)}
-
-
-def negatives_of(trainer: Any) -> np.ndarray | None:
-    """The current negatives (or a replay-buffer sample) as a (≤1000, 2) numpy copy."""
-    x = trainer.negatives if trainer.negatives is not None else trainer.buffer
-    return None if x is None else x[:MAX_POINTS].detach().cpu().numpy().copy()
 
 
 class _Loop(QObject):
@@ -132,7 +111,7 @@ class _Loop(QObject):
         trainer = s.create_trainer()
         run.write_config({"trainer": trainer.name, "params": trainer.config(), "total_steps": s.total_steps})
         self.started.emit(job.run_id, str(run.path))
-        data = trainer.data[:MAX_POINTS].cpu().numpy().copy()
+        first = True
         history: list[dict[str, Any]] = []
         saved_at, last_emit = -1, -math.inf
 
@@ -144,13 +123,13 @@ class _Loop(QObject):
                 self.saved.emit(job.run_id, trainer.t, str(path))
 
         def emit() -> None:
-            nonlocal data, history, last_emit
+            nonlocal first, history, last_emit
             owner = self.owner
             owner._in_flight = True
             tps = float(np.mean([h["time_per_step"] for h in history])) if history else 0.0
-            self.snapshotReady.emit(TrainSnapshot(job.run_id, trainer.t, s.total_steps, history, tps,
-                                                  grid_of(trainer), data, negatives_of(trainer)))
-            data, history, last_emit = None, [], time.perf_counter()
+            payload = s.snapshot(trainer, first)
+            self.snapshotReady.emit(TrainSnapshot(job.run_id, trainer.t, s.total_steps, history, tps, payload))
+            first, history, last_emit = False, [], time.perf_counter()
 
         emit()
         while trainer.t < s.total_steps and not job.stop.is_set():
