@@ -4,10 +4,15 @@
     runner.finished.connect(self.on_result)      # (result) of the latest submission only
     runner.failed.connect(self.on_error)         # (message) — ValueError text, or the exception's
     runner.submit(landscape.density, E, 512, T)
+
+Long work reports progress and can be cancelled: `submit_with_progress(fn, ...)` calls
+`fn(..., report=report, should_stop=should_stop)`; `report(done, total, payload)` emits `progress`
+(latest submission only) and `cancel()` makes `should_stop()` true for every submission in flight.
 """
 from __future__ import annotations
 
 import itertools
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -17,6 +22,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 class _Signals(QObject):
     done = Signal(int, object)
     error = Signal(int, str)
+    progress = Signal(int, int, int, object)
 
 
 class _Task(QRunnable):
@@ -24,6 +30,7 @@ class _Task(QRunnable):
         super().__init__()
         self.run_id, self.fn, self.args, self.kwargs = run_id, fn, args, kwargs
         self.signals = _Signals()
+        self.stop = threading.Event()
 
     def run(self) -> None:
         try:
@@ -43,6 +50,7 @@ class TaskRunner(QObject):
     finished = Signal(object)
     failed = Signal(str)
     busyChanged = Signal(bool)
+    progress = Signal(int, int, object)  # done, total, payload (latest submission only)
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +68,9 @@ class TaskRunner(QObject):
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Run `fn(*args, **kwargs)` in the pool; returns its run id (newer ids make older ones stale)."""
         run_id = next(self._ids)
-        task = _Task(run_id, fn, args, kwargs)
+        return self._start(run_id, _Task(run_id, fn, args, kwargs))
+
+    def _start(self, run_id: int, task: _Task) -> int:
         task.setAutoDelete(False)  # we keep it until its signal arrives, then drop it
         task.signals.done.connect(self._on_done)
         task.signals.error.connect(self._on_error)
@@ -71,6 +81,20 @@ class TaskRunner(QObject):
         self.pool.start(task)
         return run_id
 
+    def submit_with_progress(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+        """Like `submit`, passing `report(done, total, payload=None)` and `should_stop()` to `fn`."""
+        run_id = next(self._ids)
+        task = _Task(run_id, fn, args, kwargs)
+        task.kwargs = {**kwargs, "report": lambda done, total, payload=None: task.signals.progress.emit(
+            run_id, int(done), int(total), payload), "should_stop": task.stop.is_set}
+        task.signals.progress.connect(self._on_progress)
+        return self._start(run_id, task)
+
+    def cancel(self) -> None:
+        """Ask every submission in flight to stop (their `should_stop()` turns true)."""
+        for task in self._tasks.values():
+            task.stop.set()
+
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until the pool is idle (tests, shutdown)."""
         return self.pool.waitForDone(msecs)
@@ -79,6 +103,11 @@ class TaskRunner(QObject):
     def _on_done(self, run_id: int, result: object) -> None:
         if self._settle(run_id):
             self.finished.emit(result)
+
+    @Slot(int, int, int, object)
+    def _on_progress(self, run_id: int, done: int, total: int, payload: object) -> None:
+        if run_id == self.latest and run_id in self._pending:
+            self.progress.emit(done, total, payload)
 
     @Slot(int, str)
     def _on_error(self, run_id: int, message: str) -> None:

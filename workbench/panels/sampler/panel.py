@@ -15,10 +15,10 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QScrollArea, QWidget
-from shiboken6 import getCppPointer
 
 from core import landscape, samplers
 from core.energies.base import Energy
+from workbench.widgets.ownership import adopt_new_top_levels, top_level_ids
 from workbench import errors
 from workbench.panels.sampler.controls import SamplerControls
 from workbench.panels.sampler.diagnostics_view import LiveColumn, warnings_for
@@ -38,17 +38,12 @@ SIDE_WIDTH = 370
 MIN_COLUMN_WIDTH = 160
 
 
-def _top_level_ids() -> set[int]:
-    """C++ addresses of the top-level widgets that exist now."""
-    return {getCppPointer(w)[0] for w in QApplication.topLevelWidgets()}
-
-
 class SamplerPanel(QWidget):
     """Run samplers from `core.samplers` on the shared energy and watch them converge."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        windows_before = _top_level_ids()
+        windows_before = top_level_ids()
         self.setObjectName("SamplerPanel")
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.energy_state = shared_state(parent)
@@ -74,7 +69,7 @@ class SamplerPanel(QWidget):
         self._shortcuts()
         self.controls.set_sampler(DEFAULT_SAMPLER, self._values_for(DEFAULT_SAMPLER))
         self._on_energy(self.energy_state.energy)
-        self._adopt_windows(windows_before)
+        adopt_new_top_levels(self, windows_before)
 
     # --- construction ----------------------------------------------------------------------
     def _layout(self) -> None:
@@ -90,12 +85,6 @@ class SamplerPanel(QWidget):
         row.addWidget(scroll)
         row.addWidget(self.view, 1)
         row.addWidget(self.live)
-
-    def _adopt_windows(self, before: set[int]) -> None:
-        """Parent the context menus pyqtgraph made without a parent, so they go with this panel."""
-        for w in QApplication.topLevelWidgets():
-            if getCppPointer(w)[0] not in before and w is not self:
-                w.setParent(self, w.windowFlags())
 
     def _connect(self) -> None:
         c, state = self.controls, self.energy_state

@@ -12,13 +12,13 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QStackedWidget,
                                QVBoxLayout, QWidget)
-from shiboken6 import getCppPointer
 
 from core.runs import RunDir
 from workbench.panels.training.page_2d import Density2DPage
 from workbench.panels.training.page_gan import GanPage
 from workbench.panels.training.page_regression import RegressionPage
 from workbench.panels.training.run_page import RunPage
+from workbench.widgets.ownership import adopt_new_top_levels, top_level_ids
 
 PAGES = (("density2d", "2D density (CD · PCD · DSM)", Density2DPage),
          ("regression", "Regression p(y|x) (ML-IS · NCE · …)", RegressionPage),
@@ -30,7 +30,7 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        before = {getCppPointer(w)[0] for w in QApplication.topLevelWidgets()}
+        before = top_level_ids()
         self.setObjectName("TrainingPanel")
         self.kind = QComboBox(objectName="training_kind")
         self.stack = QStackedWidget()
@@ -54,9 +54,7 @@ class TrainingPanel(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-        for w in QApplication.topLevelWidgets():  # pyqtgraph's parentless menus go with this panel
-            if getCppPointer(w)[0] not in before and w is not self:
-                w.setParent(self, w.windowFlags())
+        adopt_new_top_levels(self, before)
 
     def show_page(self, key: str) -> RunPage:
         """Switch to page `key` (density2d, regression, gan) and return it."""
