@@ -1,8 +1,12 @@
-"""MCMC samplers over continuous energies: "langevin" (ULA), "mala", "mh", "hmc".
+"""MCMC samplers over continuous energies: "langevin" (ULA), "mala", "mh", "hmc"; and over discrete
+models (`core.energies.discrete`: Ising grid, RBM): "gibbs", "block-gibbs", "icm" (one step = one sweep).
 
     s = samplers.create("mala", E, step_size=0.1)
     state = s.init(1000, seed=0)          # uniform over E.bounds
     state, trace = s.run(state, 500)      # trace.x: (500, 1000, dim)
+
+Discrete samplers carry the class attribute `discrete = True` (continuous ones do not): filter with
+`getattr(samplers.SAMPLERS.get(name), "discrete", False)`; their `step_size` is unused.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from core.energies.base import Energy
 from core.params import ParamSpec
 from core.samplers import hmc, langevin, mh  # noqa: F401  (registers the samplers)
+from core.samplers import gibbs  # noqa: F401  (registers the discrete samplers)
 from core.samplers.base import Sampler, SamplerState, Trace
 from core.samplers.registry import SAMPLERS, register_sampler
 

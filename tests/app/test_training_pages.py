@@ -154,3 +154,21 @@ def test_gan_page_image_folder_and_an_empty_one(panel, qtbot, tmp_path):
         page.start()
     assert ended.args[1] == "failed" and "no readable image" in ended.args[2]
     assert "no readable image" in c.message.text() and c.buttons["start"].isEnabled()
+
+
+def test_loss_explorer_bars_move_and_the_probe_can_change(panel, qtbot, tmp_path):
+    page = panel.show_page("losses")
+    c = page.controls
+    c.loss.setCurrentIndex(c.loss.findData("hinge"))
+    c.form.set_values({"eval_every": 20, "hidden": 0})
+    c.total_steps.setValue(100_000)
+    c.run_dir.setText(str(tmp_path / "hinge"))
+    qtbot.mouseClick(c.buttons["start"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.accuracy.n_points("test_accuracy") >= 2, timeout=20_000)
+    assert page.bars.margin_line.isVisible() and page.image.n_images == 1
+    first = page.bars.heights.copy()
+    qtbot.waitUntil(lambda: not np.allclose(page.bars.heights, first), timeout=10_000)
+    c.probe.setValue(7)
+    qtbot.waitUntil(lambda: "#7" in page.bars.plotItem.titleLabel.text, timeout=10_000)
+    with qtbot.waitSignal(page.worker.ended, timeout=10_000):
+        page.stop()

@@ -14,13 +14,15 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QScrollArea, QWidget
+from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QScrollArea, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from core import landscape, samplers
 from core.energies.base import Energy
 from workbench.widgets.ownership import adopt_new_top_levels, top_level_ids
 from workbench import errors
 from workbench.panels.sampler.controls import SamplerControls
+from workbench.panels.sampler.discrete import DiscreteSamplerView
 from workbench.panels.sampler.diagnostics_view import LiveColumn, warnings_for
 from workbench.panels.sampler.exporter import Exporter
 from workbench.panels.sampler.session import PATH_MAX_CHAINS, RunSettings, SamplerRun, Snapshot
@@ -80,11 +82,40 @@ class SamplerPanel(QWidget):
         scroll.setMaximumWidth(CONTROLS_WIDTH)
         self.live.setMinimumWidth(MIN_COLUMN_WIDTH)
         self.live.setMaximumWidth(SIDE_WIDTH)
-        row = QHBoxLayout(self)
+        continuous = QWidget()
+        row = QHBoxLayout(continuous)
         row.setContentsMargins(4, 4, 4, 4)
         row.addWidget(scroll)
         row.addWidget(self.view, 1)
         row.addWidget(self.live)
+        self.discrete = DiscreteSamplerView()
+        self.modes = QStackedWidget()
+        self.modes.addWidget(continuous)
+        self.modes.addWidget(self.discrete)
+        self.mode_combo = QComboBox(objectName="sampler_mode")
+        self.mode_combo.addItem("Continuous energies (Langevin, MALA, MH, HMC)", "continuous")
+        self.mode_combo.addItem("Discrete models (Ising denoising, RBM: Gibbs, ICM)", "discrete")
+        self.mode_combo.currentIndexChanged.connect(self.set_mode_index)
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 4, 6, 0)
+        top.addWidget(QLabel("Mode:"))
+        top.addWidget(self.mode_combo)
+        top.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(top)
+        column.addWidget(self.modes, 1)
+
+    def set_mode_index(self, index: int) -> None:
+        """Switch between the continuous (0) and discrete (1) modes; the one left stops playing."""
+        if index == 1:
+            self.set_playing(False)
+        else:
+            self.discrete.set_playing(False)
+        self.modes.setCurrentIndex(index)
+        if self.mode_combo.currentIndex() != index:
+            self.mode_combo.setCurrentIndex(index)
 
     def _connect(self) -> None:
         c, state = self.controls, self.energy_state
@@ -117,8 +148,13 @@ class SamplerPanel(QWidget):
     def _shortcuts(self) -> None:
         """Space play/pause, → step, R reset; active when focus is in this panel, not in text fields."""
         self.shortcuts = {}
-        for key, slot in ((Qt.Key.Key_Space, self.controls.play_button.toggle),
-                          (Qt.Key.Key_Right, self.step), (Qt.Key.Key_R, self.reset)):
+        def by_mode(continuous, discrete):
+            return lambda: (discrete if self.modes.currentIndex() == 1 else continuous)()
+
+        d = self.discrete
+        for key, slot in ((Qt.Key.Key_Space, by_mode(self.controls.play_button.toggle, d.buttons["play"].toggle)),
+                          (Qt.Key.Key_Right, by_mode(self.step, d.step)),
+                          (Qt.Key.Key_R, by_mode(self.reset, d.rebuild))):
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
@@ -360,6 +396,7 @@ class SamplerPanel(QWidget):
     def shutdown(self) -> None:
         """Stop playing and join the worker thread and statistics (close, quit). Safe to repeat."""
         self._closed = True
+        self.discrete.shutdown()
         self.stats.timer.stop()
         self._landscape_timer.stop()
         self.controls.set_playing(False)

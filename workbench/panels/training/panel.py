@@ -16,13 +16,15 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout
 from core.runs import RunDir
 from workbench.panels.training.page_2d import Density2DPage
 from workbench.panels.training.page_gan import GanPage
+from workbench.panels.training.page_losses import LossExplorerPage
 from workbench.panels.training.page_regression import RegressionPage
 from workbench.panels.training.run_page import RunPage
 from workbench.widgets.ownership import adopt_new_top_levels, top_level_ids
 
 PAGES = (("density2d", "2D density (CD · PCD · DSM)", Density2DPage),
          ("regression", "Regression p(y|x) (ML-IS · NCE · …)", RegressionPage),
-         ("gan", "GAN-style EBMs (EBGAN · BEGAN · MAGAN)", GanPage))
+         ("gan", "GAN-style EBMs (EBGAN · BEGAN · MAGAN)", GanPage),
+         ("losses", "Loss explorer: LeCun's losses on a digit classifier EBM", LossExplorerPage))
 
 
 class TrainingPanel(QWidget):
