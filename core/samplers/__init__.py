@@ -5,8 +5,8 @@ models (`core.energies.discrete`: Ising grid, RBM): "gibbs", "block-gibbs", "icm
     state = s.init(1000, seed=0)          # uniform over E.bounds
     state, trace = s.run(state, 500)      # trace.x: (500, 1000, dim)
 
-Discrete samplers carry the class attribute `discrete = True` (continuous ones do not): filter with
-`getattr(samplers.SAMPLERS.get(name), "discrete", False)`; their `step_size` is unused.
+Discrete samplers carry the class attribute `discrete = True` (continuous ones do not):
+`names(discrete=False)` lists the continuous ones; a discrete sampler's `step_size` is unused.
 """
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ __all__ = ["Sampler", "SamplerState", "Trace", "create", "names", "specs", "regi
 DEFAULT_STEP_SIZE = {"langevin": 0.05, "mala": 0.1, "mh": 0.5, "hmc": 0.1}
 
 
-def names() -> list[str]:
-    """Registered sampler names."""
-    return SAMPLERS.names()
+def names(discrete: bool | None = None) -> list[str]:
+    """Registered sampler names; `discrete` True/False keeps only the discrete/continuous ones."""
+    return [n for n in SAMPLERS.names()
+            if discrete is None or bool(getattr(SAMPLERS.get(n), "discrete", False)) == discrete]
 
 
 def specs(name: str) -> tuple[ParamSpec, ...]:

@@ -24,8 +24,11 @@ def panel(qtbot):
 
 
 def test_continuous_list_has_no_discrete_samplers(panel):
+    from core import samplers
+
     names = [panel.controls.sampler_combo.itemData(i) for i in range(panel.controls.sampler_combo.count())]
-    assert "gibbs" not in names and "icm" not in names and "mala" in names
+    assert names == samplers.names(discrete=False) and "mala" in names
+    assert set(samplers.names(discrete=True)) == {"gibbs", "block-gibbs", "icm"}
 
 
 def test_ising_gibbs_at_low_temperature_denoises(panel, qtbot):

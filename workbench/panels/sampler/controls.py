@@ -50,9 +50,7 @@ class SamplerControls(QWidget):
         form.addRow("energy", self.energy_combo)
         self.sampler_combo = QComboBox()
         self.sampler_combo.setObjectName("sampler_combo")
-        for name in samplers.names():
-            if getattr(samplers.SAMPLERS.get(name), "discrete", False):
-                continue  # Gibbs and ICM live in the discrete mode
+        for name in samplers.names(discrete=False):  # Gibbs and ICM live in the discrete mode
             self.sampler_combo.addItem(SAMPLER_LABELS.get(name, name), name)
         self.sampler_combo.currentIndexChanged.connect(
             lambda _i: self.samplerChosen.emit(self.sampler_combo.currentData()))
