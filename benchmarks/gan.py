@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         proba = clf.predict_proba(samples)
         coverage = len(set(proba.argmax(1)))
         rows.append(f"| {name.upper()} | {proba.max(1).mean():.3f} | {coverage} / 10 | {rate:.0f} |")
+        if coverage < 5:
+            top = np.bincount(proba.argmax(1), minlength=10).argmax()
+            notes.append(f"- {name.upper()} collapsed: its samples cover {coverage} class(es), mostly {top}s; the "
+                         "confidence says they look like digits, not that they are diverse")
         if name == "began":
             m_hist = np.array(hist["m_global"])
             k = max(1, len(m_hist) // 10)
@@ -86,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
              f"Judge: logistic regression on the real digits (held-out accuracy {accuracy:.3f}; its mean "
              f"max-probability on the real digits is {real_conf:.3f}; chance is 0.1).", "",
              "| model | mean max-probability (500 samples) | classes covered | steps / s |", "|---|---:|---:|---:|",
-             *rows, "", *notes]
+             *rows, "", *notes, "",
+             "steps / s are wall-clock on this machine and depend on what else runs; compare rows of one run only."]
     text = "\n".join(lines)
     print(text)
     args.markdown.write_text(text + "\n")
