@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--run", type=Path, default=None, help="run directory (default runs/<name>)")
     t.add_argument("--checkpoint-every", type=int, default=500)
     t.add_argument("--no-progress", action="store_true")
+    from core.depth.cli import add_parser as add_depth_parser
+
+    add_depth_parser(sub)  # `ebm depth train|predict`
     return parser
 
 
@@ -232,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sample(args)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "depth":
+            from core.depth.cli import run as cmd_depth
+
+            return cmd_depth(args)
     except ValueError as exc:
         print(f"ebm {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -117,12 +118,14 @@ def load_points(path: str | Path) -> torch.Tensor:
             text = path.read_text(errors="strict")
             first = text.splitlines()[0] if text.strip() else ""
             delimiter = "," if "," in first else None
-            try:
-                arr = np.loadtxt(path, delimiter=delimiter, ndmin=2)
-            except ValueError:
-                arr = np.loadtxt(path, delimiter=delimiter, ndmin=2, skiprows=1)
-    except (OSError, ValueError, UnicodeDecodeError, EOFError) as exc:
-        raise ValueError(f"could not read points from {str(path)!r}: {exc}") from None
+            with warnings.catch_warnings():  # an empty file is reported below, not warned about
+                warnings.simplefilter("ignore", UserWarning)
+                try:
+                    arr = np.loadtxt(path, delimiter=delimiter, ndmin=2)
+                except ValueError:
+                    arr = np.loadtxt(path, delimiter=delimiter, ndmin=2, skiprows=1)
+    except Exception as exc:  # a corrupt .npy header alone raises SyntaxError, TokenError, EOFError…
+        raise ValueError(f"could not read points from {str(path)!r}: {type(exc).__name__}: {exc}") from None
     arr = np.asarray(arr)
     if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
         raise ValueError(f"{str(path)!r} must hold an (n, 2) array of points, got shape {arr.shape}")

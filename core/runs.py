@@ -74,9 +74,12 @@ class RunDir:
     def read_config(self) -> dict[str, Any]:
         """The run's config; ValueError if missing or unreadable."""
         try:
-            return json.loads(self.config_path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
+            config = json.loads(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{str(self.config_path)!r} is missing or not valid JSON: {exc}") from None
+        if not isinstance(config, dict):
+            raise ValueError(f"{str(self.config_path)!r} is not a JSON object (got {type(config).__name__})")
+        return config
 
     # --- metrics ------------------------------------------------------------------------
     @property

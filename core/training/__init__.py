@@ -5,6 +5,7 @@ from core.training import ebm2d  # noqa: F401  (registers the trainer)
 from core.regression import train as _regression  # noqa: F401  (registers "regression")
 from core.training import gan  # noqa: F401  (registers "ebgan", "began", "magan")
 from core.training import classifier, rbm  # noqa: F401  (registers "loss-explorer", "rbm")
+from core.depth import train as _depth  # noqa: F401  (registers "depth")
 from core.training.base import TRAINERS, Trainer, TrainingDiverged, create, fit, resume
 
 __all__ = ["Trainer", "TrainingDiverged", "create", "fit", "resume", "names"]
