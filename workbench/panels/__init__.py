@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 from PySide6.QtWidgets import QWidget
 
 from workbench.panels import placeholder
+from workbench.panels.depth import DepthPanel
 from workbench.panels.sampler import SamplerPanel
 from workbench.panels.landscape import landscape_panel
 from workbench.panels.training import TrainingPanel
@@ -31,7 +32,7 @@ PANELS: list[PanelInfo] = [
     PanelInfo("landscape", "Landscape", landscape_panel, placeholder.LANDSCAPE),
     PanelInfo("sampler", "Sampler", SamplerPanel, placeholder.SAMPLER),
     PanelInfo("training", "Training", TrainingPanel, placeholder.TRAINING),
-    PanelInfo("depth", "Depth", placeholder.depth, placeholder.DEPTH),
+    PanelInfo("depth", "Depth", DepthPanel, placeholder.DEPTH),
 ]
 
 
