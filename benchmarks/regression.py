@@ -52,12 +52,14 @@ def load_cache(path: Path | None, epochs: int, grid: int) -> list[dict]:
     return [r for r in rows if r.get("epochs") == epochs and r.get("grid") == grid]
 
 
-def mean_std(values: list[float]) -> str:
+def mean_std(values: list[float], seeds: int) -> str:
+    """mean ± std over seeds; '(n of N seeds)' when a run is unfinished; '—' when none is done."""
+    if not values:
+        return "—"
     if any(not math.isfinite(v) for v in values):
         return "NaN"
-    if len(values) == 1:
-        return f"{values[0]:.4f}"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+    text = f"{values[0]:.4f}" if len(values) == 1 else f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+    return text if len(values) == seeds else f"{text} ({len(values)} of {seeds} seeds)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,18 +74,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None,
                         help="jsonl of finished runs: read to skip them, appended to as runs finish "
                              "(a killed benchmark resumes where it stopped)")
+    parser.add_argument("--problems", default="1,2", help="which toy problems to run, in this order")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the table from --cache without training (an unfinished benchmark's interim)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.epochs, args.grid = 1, 2, 256
         args.methods = "ml-is,nce,nce-mdn:4"
     rows = args.methods.split(",")
-    jobs = list(itertools.product((1, 2), rows, range(args.seeds)))
+    problems = tuple(int(p) for p in args.problems.split(","))
+    jobs = list(itertools.product(problems, rows, range(args.seeds)))
+    if args.report_only:  # the table covers both problems whatever ran
+        jobs = list(itertools.product((1, 2), rows, range(args.seeds)))
     results = load_cache(args.cache, args.epochs, args.grid)
     done = {(r["problem"], r["row"], r["seed"]) for r in results}
     results = [r for r in results if (r["problem"], r["row"], r["seed"]) in set(jobs)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_one, p, r, s, args.epochs, args.grid) for p, r, s in jobs
-                   if (p, r, s) not in done]
+                   if (p, r, s) not in done and not args.report_only]
         for fut in futures:
             res = fut.result()
             results.append(res)
@@ -99,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
              "| method | D_KL problem 1 | D_KL problem 2 | test NLL problem 2 | s / run |", "|---|---|---|---|---|"]
     for row in rows:
         by = {p: [r for r in results if r["row"] == row and r["problem"] == p] for p in (1, 2)}
-        t = statistics.mean(r["time"] for r in by[1] + by[2])
-        lines.append(f"| {row.replace(':', ', K=')} | {mean_std([r['kl'] for r in by[1]])} | "
-                     f"{mean_std([r['kl'] for r in by[2]])} | {mean_std([r['nll'] for r in by[2]])} | {t:.0f} |")
+        times = [r["time"] for r in by[1] + by[2]]
+        t = f"{statistics.mean(times):.0f}" if times else "—"
+        n = args.seeds
+        lines.append(f"| {row.replace(':', ', K=')} | {mean_std([r['kl'] for r in by[1]], n)} | "
+                     f"{mean_std([r['kl'] for r in by[2]], n)} | {mean_std([r['nll'] for r in by[2]], n)} | {t} |")
     base = [regression.gaussian_baseline_kl(p, args.grid, args.grid) for p in (1, 2)]
     lines.append(f"| Gaussian, true mean and std | {base[0]:.4f} | {base[1]:.4f} | — | — |")
     lines += ["", "Problem 2 *is* Gaussian with that mean and std, so its baseline D_KL is 0 and no method can "

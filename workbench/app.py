@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 import core
 from workbench import APP_NAME, ORG_NAME, errors, panels
 from workbench.main_window import MainWindow
+from workbench.settings import Settings
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hook = errors.ExceptionHook(window).install()
     restore_sigint = _quit_on_ctrl_c()
     try:
+        restore_last_workspace(window, enabled=args.screenshot is None)
         if args.tab:
             window.show_panel(args.tab)
         if args.screenshot is not None:
@@ -101,6 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         hook.uninstall()
         errors.SHOW_DIALOGS = show_dialogs
         errors.stop_logging(log_handler)
+
+
+def restore_last_workspace(window: MainWindow, enabled: bool = True) -> list[str] | None:
+    """Reopen the workspace used last (typed setting `restore_last_workspace`); None when none is."""
+    settings = Settings.load()
+    for problem in settings.problems:
+        window.show_message(problem)
+    last = Path(settings.last_workspace) if settings.last_workspace else None
+    if not enabled or not settings.restore_last_workspace or last is None:
+        return None
+    if not last.exists():
+        window.show_message(f"The last workspace {last} no longer exists; starting fresh.")
+        return None
+    return window.open_workspace(last)
 
 
 def _screenshot(app: QApplication, window: MainWindow, path: Path, hook: errors.ExceptionHook) -> None:

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 
 import core
 from core import device
-from workbench import APP_TITLE, about, panels
+from workbench import APP_TITLE, about, errors, panels, workspace
 from workbench.menus import build_menus
 from workbench.panels import PanelInfo
-from workbench.settings import qsettings
+from workbench.settings import Settings, add_recent_file, qsettings, recent_files
 from workbench.state import EnergyState
 
 DEFAULT_SIZE = (1280, 800)
@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(index, info.description)
         self.setCentralWidget(self.tabs)
         self.menu_actions = build_menus(self)
+        self._fill_recent_menu()
         engine = QLabel(f"core {core.__version__} · torch {torch.__version__} · {device.pick()}")
         self.statusBar().addPermanentWidget(engine)
         self.ready_message = f"Ready. Switch panels with Ctrl+1…Ctrl+{len(self.panel_infos)}."
@@ -86,6 +87,65 @@ class MainWindow(QMainWindow):
             ok = self.export_view(path)
             self.show_message(f"Saved {path}" if ok else f"Could not save {path}")
 
+    # --- workspaces ------------------------------------------------------------------------
+    def save_workspace(self, path: str | Path) -> bool:
+        """File › Save workspace: every panel's settings to `path` (JSON); remembered as the last one."""
+        try:
+            written = workspace.save(path, self)
+        except ValueError as exc:
+            self.show_message(errors.report_error(self, exc, "save the workspace"))
+            return False
+        self._remember_workspace(written)
+        self.show_message(f"Workspace saved to {written}")
+        return True
+
+    def open_workspace(self, path: str | Path) -> list[str]:
+        """File › Open workspace: restore `path`; returns (and shows) what could not be restored."""
+        try:
+            problems = workspace.open_workspace(path, self)
+        except ValueError as exc:
+            self.show_message(errors.report_error(self, exc, "open the workspace"))
+            return [str(exc)]
+        self._remember_workspace(Path(path))
+        if problems:
+            errors.report_error(self, ValueError("; ".join(problems)), f"restore everything from {Path(path).name}")
+            self.show_message(f"Workspace {Path(path).name} opened; {len(problems)} setting(s) not restored "
+                              "(see the log)")
+        else:
+            self.show_message(f"Workspace {Path(path).name} restored")
+        return problems
+
+    def _remember_workspace(self, path: Path) -> None:
+        add_recent_file("workspace", path)
+        settings = Settings.load()
+        settings.last_workspace = str(path)
+        try:
+            settings.save()
+        except OSError:  # a read-only config folder must not stop the work
+            pass
+        self._fill_recent_menu()
+
+    def save_workspace_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save workspace", str(Path.home() / "workspace.ewb.json"),
+                                              "Workspaces (*.json)")
+        if path:
+            self.save_workspace(path)
+
+    def open_workspace_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", str(Path.home()), "Workspaces (*.json)")
+        if path:
+            self.open_workspace(path)
+
+    def _fill_recent_menu(self) -> None:
+        menu = getattr(self, "recent_menu", None)
+        if menu is None:
+            return
+        menu.clear()
+        recent = recent_files("workspace")
+        for item in recent:
+            menu.addAction(item).triggered.connect(lambda _checked=False, p=item: self.open_workspace(p))
+        menu.setEnabled(bool(recent))
+
     def set_full_screen(self, on: bool) -> None:
         """View › Full screen (F11)."""
         self.showFullScreen() if on else self.showNormal()
@@ -93,6 +153,13 @@ class MainWindow(QMainWindow):
     def show_about(self) -> QMessageBox:
         """Help › About: versions and compute device (non-blocking box, returned)."""
         return about.show_about(self)
+
+    def show_guide(self) -> QWidget:
+        """Help › Guide: docs/guide.md with its screenshots (non-modal window, returned)."""
+        from workbench.guide import show_guide
+
+        self.guide_window = show_guide(self)
+        return self.guide_window
 
     def show_shortcuts(self) -> QMessageBox:
         """Help › Keyboard shortcuts (non-blocking box, returned)."""

@@ -23,6 +23,10 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     actions["open_run"] = _add(file_menu, "Open &run…", window.open_run, "Ctrl+Shift+O")
     actions["export_view"] = _add(file_menu, "&Export view…", window.export_view_dialog, "Ctrl+E")
     file_menu.addSeparator()
+    actions["save_workspace"] = _add(file_menu, "&Save workspace…", window.save_workspace_dialog, "Ctrl+S")
+    actions["open_workspace"] = _add(file_menu, "Open &workspace…", window.open_workspace_dialog, "Ctrl+Shift+W")
+    window.recent_menu = file_menu.addMenu("Open &recent workspace")
+    file_menu.addSeparator()
     actions["quit"] = _add(file_menu, "&Quit", window.close, "Ctrl+Q")
 
     view_menu = bar.addMenu("&View")
@@ -44,6 +48,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
                                   checkable=True)
 
     help_menu = bar.addMenu("&Help")
+    actions["guide"] = _add(help_menu, "&Guide", window.show_guide, "Ctrl+F1")
     actions["shortcuts"] = _add(help_menu, "&Keyboard shortcuts…", window.show_shortcuts, "F1")
     actions["about"] = _add(help_menu, f"&About {APP_TITLE}", window.show_about)
     return actions

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -115,6 +116,13 @@ class Map2D(pg.GraphicsLayoutWidget):
         self.landscape: Landscape | None = None
         self.mode = "energy"
         self.levels = (0.0, 1.0)
+        # Tracing contours costs ~10 ms a level in Python: live views (training) redraw them at most
+        # every `contour_interval_s`, the last landscape always getting its contours in the end.
+        self.contour_interval_s = 0.0
+        self._contour_time = -math.inf
+        self._pending_contours: np.ndarray | None = None
+        self._contour_timer = QTimer(self, singleShot=True)
+        self._contour_timer.timeout.connect(self._flush_contours)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         _adopt_popups(self, strays)
@@ -135,7 +143,13 @@ class Map2D(pg.GraphicsLayoutWidget):
         self.colorbar.axis.setLabel(MODE_LABELS[mode])
         (x0, x1), (y0, y1) = land.bounds
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        self._set_contours(data)
+        wait_s = self._contour_time + self.contour_interval_s - time.monotonic()
+        if wait_s <= 0:
+            self._set_contours(data)
+        else:
+            self._pending_contours = data
+            if not self._contour_timer.isActive():
+                self._contour_timer.start(int(wait_s * 1000) + 1)
         if first:
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
@@ -148,7 +162,12 @@ class Map2D(pg.GraphicsLayoutWidget):
         else:
             raise ValueError(f"unknown view mode {mode!r}; allowed: {', '.join(MODES)}")
 
+    def _flush_contours(self) -> None:
+        if self._pending_contours is not None:
+            self._set_contours(self._pending_contours)
+
     def _set_contours(self, data: np.ndarray) -> None:
+        self._pending_contours, self._contour_time = None, time.monotonic()
         stride = max(1, math.ceil(max(data.shape) / CONTOUR_GRID))
         small = np.clip(data[::stride, ::stride], *self.levels)
         lo, hi = self.levels

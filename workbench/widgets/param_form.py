@@ -13,10 +13,15 @@ _BIG = 1e9
 
 
 def _decimals(spec: ParamSpec) -> int:
-    """Enough decimals to show the default and the lower limit exactly (2 … 6)."""
+    """Enough decimals to show the default and the lower limit (2 … 6), and the limits exactly (≤ 8):
+    a spin box rounds its range to its decimals, and 0.99999 shown with 3 decimals would allow 1.0."""
     values = [abs(float(v)) for v in (spec.default, spec.low) if v not in (None, 0)]
     smallest = min(values, default=1.0)
-    return int(min(6, max(2, 2 - math.floor(math.log10(smallest)))))
+    decimals = int(min(6, max(2, 2 - math.floor(math.log10(smallest)))))
+    for limit in (spec.low, spec.high):
+        while limit is not None and decimals < 8 and round(float(limit), decimals) != float(limit):
+            decimals += 1
+    return decimals
 
 
 class ParamForm(QWidget):

@@ -16,8 +16,10 @@ from workbench.widgets.param_form import ParamForm
 METHOD_LABELS = {"cd": "CD-k (from data)", "pcd": "PCD (replay buffer)", "dsm": "DSM (score matching)"}
 
 
-def combo(items: list[str], labels: dict[str, str] | None = None, current: str | None = None) -> QComboBox:
-    combo = QComboBox()
+def combo(items: list[str], labels: dict[str, str] | None = None, current: str | None = None,
+          name: str = "") -> QComboBox:
+    """A combo box of `items` (shown through `labels`), `current` selected, object name `name`."""
+    combo = QComboBox(objectName=name)
     for item in items:
         combo.addItem((labels or {}).get(item, item), item)
     if current is not None and combo.findData(current) >= 0:
@@ -56,9 +58,9 @@ class TrainingControls(QWidget):
 
     def __init__(self, transport: Transport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.dataset = combo(data.names(), current="8gaussians")
-        self.method = combo(list(METHODS), METHOD_LABELS, current="pcd")
-        self.sampler = combo(list(NEGATIVE_SAMPLERS), current="langevin")
+        self.dataset = combo(data.names(), current="8gaussians", name="dataset")
+        self.method = combo(list(METHODS), METHOD_LABELS, current="pcd", name="method")
+        self.sampler = combo(list(NEGATIVE_SAMPLERS), current="langevin", name="sampler")
         self.seed = QSpinBox(objectName="seed", minimum=0, maximum=2**31 - 1)
         self.total_steps = QSpinBox(objectName="total_steps", minimum=1, maximum=10_000_000, value=5000,
                                     singleStep=100)

@@ -26,14 +26,16 @@ THIRD_TITLE = {"ebgan": "pulling-away term f_PT", "began": "k_t and M_global (co
                "magan": "MAGAN margin over time"}
 
 
-def smooth(values: np.ndarray, amount: float) -> np.ndarray:
-    """Exponential moving average for display, weight `amount` ∈ [0, 1) on the past (NaN-aware)."""
+def smooth(values: np.ndarray, amount: float, start: float = np.nan) -> np.ndarray:
+    """Exponential moving average for display, weight `amount` ∈ [0, 1) on the past (NaN-aware);
+    `start` continues an earlier pass (its last output), so appending costs only the new points."""
     if amount <= 0 or len(values) == 0:
         return values
     out = np.empty_like(values)
-    acc = np.nan
-    for i, v in enumerate(values):
-        acc = v if not np.isfinite(acc) else (acc if not np.isfinite(v) else amount * acc + (1 - amount) * v)
+    acc, keep = start, 1.0 - amount
+    for i, v in enumerate(values.tolist()):
+        if v == v:  # not NaN
+            acc = v if acc != acc else amount * acc + keep * v
         out[i] = acc
     return out
 
@@ -50,6 +52,8 @@ class SeriesPlot(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.2)
         self.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.smoothing, self.log = 0.0, False
+        self.setDownsampling(auto=True, mode="peak")  # long runs: draw what the pixels can show
+        self.setClipToView(True)
         self.set_series(series)
 
     def sizeHint(self) -> QSize:
@@ -70,6 +74,7 @@ class SeriesPlot(pg.PlotWidget):
             self.items[key] = self.plot(pen=pg.mkPen(colour, width=1.5, style=style), name=label)
         self.steps = {key: np.zeros(0) for key, *_ in series}
         self.values = {key: np.zeros(0) for key, *_ in series}
+        self.smoothed = {key: np.zeros(0) for key, *_ in series}  # display values, extended as records come
 
     def add_records(self, records: list[dict[str, Any]]) -> None:
         for key in self.items:
@@ -82,12 +87,18 @@ class SeriesPlot(pg.PlotWidget):
     def redraw(self) -> None:
         log = self.log
         for key, item in self.items.items():
-            v = smooth(self.values[key], self.smoothing)
+            raw, done = self.values[key], len(self.smoothed[key])
+            if done < len(raw):  # smooth only what is new
+                start = self.smoothed[key][-1] if done else np.nan
+                tail = smooth(raw[done:], self.smoothing, start) if self.smoothing > 0 else raw[done:]
+                self.smoothed[key] = np.concatenate([self.smoothed[key], tail])
+            v = self.smoothed[key]
             keep = np.isfinite(v) & ((v > 0) if log else True)
             item.setData(self.steps[key][keep], v[keep])
 
     def set_smoothing(self, amount: float) -> None:
         self.smoothing = float(amount)
+        self.smoothed = {key: np.zeros(0) for key in self.items}  # recomputed once with the new weight
         self.redraw()
 
     def set_log(self, on: bool) -> None:

@@ -66,9 +66,10 @@ class GanControls(QWidget):
 
     def __init__(self, transport: Transport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = combo(list(MODELS), MODELS, current="ebgan")
+        self.model = combo(list(MODELS), MODELS, current="ebgan", name="model")
         self.data = combo(["digits", *data.names(), FOLDER], {"digits": "digits 8×8 (scikit-learn)",
-                                                               FOLDER: "image folder…"}, current="digits")
+                                                               FOLDER: "image folder…"}, current="digits",
+                          name="data")
         self.folder = QLineEdit(objectName="image_folder", placeholderText="folder of PNG/JPG images")
         browse = QToolButton(text="…", toolTip="Choose a folder of images")
         browse.clicked.connect(self._browse)

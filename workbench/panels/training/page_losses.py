@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QScrollArea, QSpinBox,
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QScrollArea, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from core import energy_losses
@@ -87,8 +87,8 @@ class LossControls(QWidget):
 
     def __init__(self, transport: Transport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.loss = combo(energy_losses.names(), LOSS_LABELS, current="hinge")
-        self.head = combo(list(HEADS), HEAD_LABELS, current="free")
+        self.loss = combo(energy_losses.names(), LOSS_LABELS, current="hinge", name="loss")
+        self.head = combo(list(HEADS), HEAD_LABELS, current="free", name="head")
         self.seed = QSpinBox(objectName="seed", minimum=0, maximum=2**31 - 1)
         self.total_steps = QSpinBox(objectName="total_steps", minimum=1, maximum=10_000_000, value=3000,
                                     singleStep=500)

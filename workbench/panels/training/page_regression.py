@@ -59,8 +59,9 @@ class RegressionControls(QWidget):
 
     def __init__(self, transport: Transport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.problem = combo(["1", "2"], {"1": "1: bimodal / log-normal", "2": "2: sin x, heteroscedastic"})
-        self.method = combo(list(METHODS), METHOD_LABELS, current="nce")
+        self.problem = combo(["1", "2"], {"1": "1: bimodal / log-normal", "2": "2: sin x, heteroscedastic"},
+                             name="problem")
+        self.method = combo(list(METHODS), METHOD_LABELS, current="nce", name="method")
         self.seed = QSpinBox(objectName="seed", minimum=0, maximum=2**31 - 1)
         self.epochs = QSpinBox(objectName="epochs", minimum=1, maximum=100_000, value=75)
         self.form = ParamForm(RegressionTrainer.param_specs)

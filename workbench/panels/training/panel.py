@@ -94,6 +94,25 @@ class TrainingPanel(QWidget):
         """Follow run directory `path` live on the page for its trainer."""
         return self.page_for(path).follow_run(path)
 
+    # --- workspace -------------------------------------------------------------------------
+    def workspace_extra(self) -> dict:
+        """The run directories the pages follow (page id → path)."""
+        return {"followed": {key: str(page.follower.path) for key, page in self.pages.items()
+                             if page.follower.path is not None}}
+
+    def restore_workspace_extra(self, extra: dict) -> list[str]:
+        """Follow the saved run directories again; problems for those that are gone."""
+        problems, current = [], self.kind.currentIndex()
+        for key, path in (extra.get("followed") or {}).items():
+            if key not in self.pages:
+                problems.append(f"no Training page {key!r} in this version")
+            elif not Path(path).is_dir():
+                problems.append(f"run directory {path} no longer exists")
+            elif not self.pages[key].follow_run(path):
+                problems.append(f"could not follow {path}")
+        self.kind.setCurrentIndex(current)
+        return problems
+
     # --- lifetime --------------------------------------------------------------------------
     def showEvent(self, event) -> None:
         window = self.window()

@@ -36,6 +36,7 @@ class TrainingMap(Map2D):
         super().__init__(parent)
         self.setObjectName("TrainingMap")
         self.mode = "log_density"
+        self.contour_interval_s = 1.0  # snapshots come at 10 Hz; contours follow once a second
         self.plot.setAspectLocked(True)  # a round blob must look round
         self.plot.setTitle("learned log-density (EMA weights) · data grey · negatives red", size=TITLE_SIZE)
         self.data_points = pg.ScatterPlotItem(size=2.5, pen=None, brush=pg.mkBrush(*DATA_RGBA))
@@ -65,6 +66,8 @@ class Curve(pg.PlotWidget):
         self.setLabel("bottom", "step")
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setLogMode(y=log_y)
+        self.setDownsampling(auto=True, mode="peak")  # long runs: draw what the pixels can show
+        self.setClipToView(True)
         self.curve = self.plot(pen=pg.mkPen(pen, width=1.5))
         self.steps = np.zeros(0)
         self.values = np.zeros(0)
