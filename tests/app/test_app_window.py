@@ -101,10 +101,16 @@ def test_full_screen_toggles(window, qtbot):
     assert not action.isChecked()
 
 
-def test_unbuilt_file_actions_say_so_in_the_status_bar(window):
-    window.menu_actions["open_image"].trigger()
-    assert "comes with the Depth panel" in window.statusBar().currentMessage()
-    window.menu_actions["open_run"].trigger()
+def test_file_actions_open_their_panels_dialogs(window, qtbot):
+    from PySide6.QtWidgets import QFileDialog
+
+    for action, name, panel_id in (("open_image", "open_image_dialog", "depth"),
+                                   ("open_run", "open_run_dialog", "training")):
+        window.menu_actions[action].trigger()
+        assert window.current_panel_id() == panel_id
+        dialog = window.findChild(QFileDialog, name)
+        qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+        dialog.reject()
     assert "Choose a run directory" in window.statusBar().currentMessage()  # Training panel dialog
     assert window.menu_actions["quit"].shortcut().toString() == "Ctrl+Q"
 
@@ -114,7 +120,7 @@ def test_export_view_writes_png(window, tmp_path):
     assert QImage(str(tmp_path / "view.png")).width() > 0
 
 
-def test_placeholders_show_the_engine_is_alive(window):
+def test_panels_show_the_engine_is_alive(window):
     def text_of(panel_id: str) -> str:
         return " ".join(label.text() for label in window.panel(panel_id).findChildren(QLabel))
 

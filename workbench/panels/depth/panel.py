@@ -33,6 +33,7 @@ class DepthPanel(QWidget):
         before = top_level_ids()
         self.setObjectName("DepthPanel")
         self.model: depth.DepthModel | None = None
+        self.device = "cpu"  # prediction runs on the CPU in the app (the GPU path is `ebm depth`)
         self.sample: depth.DepthSample | None = None
         self.result: DepthResult | None = None
         self.collection: Any = None
@@ -79,24 +80,28 @@ class DepthPanel(QWidget):
         self.hover = QLabel("hover over a map to read depth and error", objectName="hover_label")
         self.message = QLabel(objectName="message", wordWrap=True)
 
+        # four short rows rather than two long ones: the panel fits a 640-pixel-wide window
         sources = QHBoxLayout()
         for key in ("image", "folder", "nyu", "synthetic"):
             sources.addWidget(self.buttons[key])
-        sources.addSpacing(12)
-        for w in (self.prev_button, self.index, self.next_button, self.item_label):
-            sources.addWidget(w)
         sources.addStretch(1)
+        navigation = QHBoxLayout()
+        for w in (self.prev_button, self.index, self.next_button, self.item_label):
+            navigation.addWidget(w)
+        navigation.addStretch(1)
+        navigation.addWidget(QLabel(f"device {self.device}", objectName="device_label"))
         run = QHBoxLayout()
         for label, w in (("energy", self.energy), ("T", self.steps), ("mode", self.mode)):
             run.addWidget(QLabel(label))
             run.addWidget(w)
         for w in (self.buttons["predict"], self.buttons["cancel"], self.progress):
             run.addWidget(w)
-        run.addSpacing(12)
-        run.addWidget(QLabel("colours"))
-        for w in (self.colormap, self.uncertainty, self.show_cloud, self.buttons["export"]):
-            run.addWidget(w)
         run.addStretch(1)
+        show = QHBoxLayout()
+        show.addWidget(QLabel("colours"))
+        for w in (self.colormap, self.uncertainty, self.show_cloud, self.buttons["export"]):
+            show.addWidget(w)
+        show.addStretch(1)
         steps = QHBoxLayout()
         steps.addWidget(self.buttons["play"])
         steps.addWidget(self.step_slider, 1)
@@ -106,8 +111,8 @@ class DepthPanel(QWidget):
         self.splitter.addWidget(self.cloud)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
-        column.addLayout(sources)
-        column.addLayout(run)
+        for row in (sources, navigation, run, show):
+            column.addLayout(row)
         column.addWidget(self.splitter, 1)
         column.addLayout(steps)
         column.addWidget(self.table)

@@ -68,8 +68,9 @@ class EnergyBars(pg.PlotWidget):
     def show_energies(self, p: dict[str, Any]) -> None:
         e, label, decision = p["energies"], p["label"], p["decision"]
         brushes = [CORRECT if y == label else (CHOSEN if y == decision else WRONG) for y in range(10)]
-        # bars rise from the lowest energy so that negative energies read as well as positive ones
-        base = min(0.0, float(e.min()))
+        # bars rise from below the lowest energy (the winner must show as the shortest bar, not vanish)
+        span = float(e.max() - e.min()) or 1.0
+        base = min(0.0, float(e.min())) - 0.1 * span
         self.bars.setOpts(x=np.arange(10), y0=base, height=e - base, brushes=brushes)
         self.heights = np.asarray(e, float)
         wrong = "" if decision == label else f", decided {decision} (wrong)"
