@@ -24,7 +24,7 @@ from core.runs import RunDir
 from workbench import errors, workspace
 from workbench.main_window import MainWindow
 
-N_ACTIONS = int(os.environ.get("MONKEY_ACTIONS", 400))  # CI; MONKEY_ACTIONS=2000 for a long run
+N_ACTIONS = int(os.environ.get("MONKEY_ACTIONS", 300))  # CI; MONKEY_ACTIONS=2000 for a long run
 EVENTS_MS = 10  # events processed after each action (live views keep posting; a user is not faster)
 SLOW_ACTION_S = 2.0  # an action slower than this is reported (a blocked GUI thread)
 SEED = 20261123
