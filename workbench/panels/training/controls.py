@@ -53,6 +53,25 @@ def run_dir_of(edit: QLineEdit) -> Path | None:
     return Path(text).expanduser() if text else None
 
 
+def lay_out_controls(owner: QWidget, rows: list[tuple[str, Any]], transport: Transport, form: QWidget,
+                     params_title: str = "Trainer parameters") -> None:
+    """The column every page uses: a "Run" group of labelled `rows`, the transport, the parameter form.
+    Also gives `owner` the `buttons` and `message` of the transport."""
+    setup = QGroupBox("Run")
+    layout = QFormLayout(setup)
+    for label, field in rows:
+        layout.addRow(label, field)
+    params = QGroupBox(params_title)
+    QVBoxLayout(params).addWidget(form)
+    owner.buttons, owner.message = transport.buttons, transport.message
+    column = QVBoxLayout(owner)
+    column.setContentsMargins(0, 0, 4, 0)
+    column.addWidget(setup)
+    column.addWidget(transport)
+    column.addWidget(params)
+    column.addStretch(1)
+
+
 class TrainingControls(QWidget):
     """Settings for a new 2D run around `transport`; `settings()` reads them all."""
 
@@ -67,25 +86,9 @@ class TrainingControls(QWidget):
         self.form = ParamForm(EBM2DTrainer.param_specs)
         self.run_dir, folder = run_dir_row(self)
 
-        setup = QGroupBox("Run")
-        form = QFormLayout(setup)
-        form.addRow("data set", self.dataset)
-        form.addRow("method", self.method)
-        form.addRow("negatives", self.sampler)
-        form.addRow("seed", self.seed)
-        form.addRow("total steps", self.total_steps)
-        form.addRow("run dir", folder)
-        params = QGroupBox("Trainer parameters")
-        QVBoxLayout(params).addWidget(self.form)
-
-        self.buttons, self.message = transport.buttons, transport.message
-
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 4, 0)
-        column.addWidget(setup)
-        column.addWidget(transport)
-        column.addWidget(params)
-        column.addStretch(1)
+        lay_out_controls(self, [("data set", self.dataset), ("method", self.method), ("negatives", self.sampler),
+                                ("seed", self.seed), ("total steps", self.total_steps), ("run dir", folder)],
+                         transport, self.form)
 
     def settings(self) -> dict[str, Any]:
         """The controls' values: dataset, method, sampler, seed, total_steps, params, run_dir (or None)."""

@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
                                QLabel, QLineEdit, QScrollArea, QSlider, QSpinBox, QStackedWidget, QToolButton,
                                QVBoxLayout, QWidget)
 
 from core import data, landscape, training
 from core.runs import RunDir
 from core.training.gan import _GANTrainer
-from workbench.panels.training.controls import combo, run_dir_of, run_dir_row
+from workbench.panels.training.controls import combo, lay_out_controls, run_dir_of, run_dir_row
 from workbench.panels.training.gan_views import SERIES, THIRD_TITLE, ImageGrid, SeriesPlot, pairs
 from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.transport import Transport
@@ -81,23 +81,9 @@ class GanControls(QWidget):
                                     singleStep=500)
         self.form = ParamForm(_GANTrainer.param_specs)
         self.run_dir, folder = run_dir_row(self)
-        setup = QGroupBox("Run")
-        form = QFormLayout(setup)
-        form.addRow("model", self.model)
-        form.addRow("data", self.data)
-        form.addRow("images", folder_row)
-        form.addRow("seed", self.seed)
-        form.addRow("total steps", self.total_steps)
-        form.addRow("run dir", folder)
-        params = QGroupBox("Hyper-parameters (REFERENCES §4 defaults)")
-        QVBoxLayout(params).addWidget(self.form)
-        self.buttons, self.message = transport.buttons, transport.message
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 4, 0)
-        column.addWidget(setup)
-        column.addWidget(transport)
-        column.addWidget(params)
-        column.addStretch(1)
+        lay_out_controls(self, [("model", self.model), ("data", self.data), ("images", folder_row),
+                                ("seed", self.seed), ("total steps", self.total_steps), ("run dir", folder)],
+                         transport, self.form, "Hyper-parameters (REFERENCES §4 defaults)")
         self.model.currentIndexChanged.connect(self._model_changed)
         self.data.currentIndexChanged.connect(lambda _i: self.folder.setEnabled(self.data.currentData() == FOLDER))
         self.folder.setEnabled(False)

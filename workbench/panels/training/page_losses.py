@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QScrollArea, QSpinBox,
+from PySide6.QtWidgets import (QHBoxLayout, QScrollArea, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from core import energy_losses
 from core.training.classifier import HEADS, LossExplorerTrainer
-from workbench.panels.training.controls import combo, run_dir_of, run_dir_row
+from workbench.panels.training.controls import combo, lay_out_controls, run_dir_of, run_dir_row
 from workbench.panels.training.gan_views import ImageGrid, SeriesPlot
 from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.transport import Transport
@@ -97,20 +97,9 @@ class LossControls(QWidget):
         self.probe.setToolTip("the test image whose 10 energies are drawn (can change while training)")
         self.form = ParamForm(tuple(s for s in LossExplorerTrainer.param_specs if s.name != "probe_index"))
         self.run_dir, folder = run_dir_row(self)
-        setup = QGroupBox("Run")
-        form = QFormLayout(setup)
-        for label, w in (("loss", self.loss), ("energy", self.head), ("seed", self.seed),
-                         ("total steps", self.total_steps), ("probe image", self.probe), ("run dir", folder)):
-            form.addRow(label, w)
-        params = QGroupBox("Trainer parameters")
-        QVBoxLayout(params).addWidget(self.form)
-        self.buttons, self.message = transport.buttons, transport.message
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 4, 0)
-        column.addWidget(setup)
-        column.addWidget(transport)
-        column.addWidget(params)
-        column.addStretch(1)
+        lay_out_controls(self, [("loss", self.loss), ("energy", self.head), ("seed", self.seed),
+                                ("total steps", self.total_steps), ("probe image", self.probe), ("run dir", folder)],
+                         transport, self.form)
 
     def set_inputs_enabled(self, enabled: bool) -> None:
         for w in (self.loss, self.head, self.seed, self.total_steps, self.form, self.run_dir):

@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QScrollArea, QSpinBox, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from core import training
 from core.regression.problems import X_RANGE
 from core.regression.train import METHODS, RegressionTrainer
 from core.runs import RunDir
-from workbench.panels.training.controls import combo, run_dir_of, run_dir_row
+from workbench.panels.training.controls import combo, lay_out_controls, run_dir_of, run_dir_row
 from workbench.panels.training.regression_views import ConditionalDensityMaps, RegressionCurves, SliceView
 from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.transport import Transport
@@ -66,22 +66,8 @@ class RegressionControls(QWidget):
         self.epochs = QSpinBox(objectName="epochs", minimum=1, maximum=100_000, value=75)
         self.form = ParamForm(RegressionTrainer.param_specs)
         self.run_dir, folder = run_dir_row(self)
-        setup = QGroupBox("Run")
-        form = QFormLayout(setup)
-        form.addRow("problem", self.problem)
-        form.addRow("method", self.method)
-        form.addRow("seed", self.seed)
-        form.addRow("epochs", self.epochs)
-        form.addRow("run dir", folder)
-        params = QGroupBox("Trainer parameters")
-        QVBoxLayout(params).addWidget(self.form)
-        self.buttons, self.message = transport.buttons, transport.message
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 4, 0)
-        column.addWidget(setup)
-        column.addWidget(transport)
-        column.addWidget(params)
-        column.addStretch(1)
+        lay_out_controls(self, [("problem", self.problem), ("method", self.method), ("seed", self.seed),
+                                ("epochs", self.epochs), ("run dir", folder)], transport, self.form)
 
     def settings(self) -> dict[str, Any]:
         """problem, method, seed, epochs, params, run_dir (or None)."""
