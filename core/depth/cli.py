@@ -209,6 +209,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     gt = depth.load_depth(args.gt, shape=image.shape[1:]) if args.gt is not None else None
     model = depth.DepthModel.load(args.model) if args.model is not None else depth.load_default_model()
     dev = pick(None if args.device == "auto" else args.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for but CUDA is not available here; use cpu or auto")
     bar = None
     if not args.no_progress:
         from tqdm import tqdm

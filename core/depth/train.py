@@ -132,6 +132,8 @@ class DepthTrainer:
         from core.device import pick
 
         dev = pick(None if device in (None, "auto") else device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device 'cuda' was asked for but CUDA is not available here; use cpu or auto")
         if dev.type == "cuda" and dev.index is None and self.distributed:
             import os
 

@@ -50,6 +50,13 @@ def test_both_phases_step_without_nan(energy, method):
     assert r.final.shape == (30, 40)
 
 
+def test_mixed_precision_on_cpu_steps_without_nan():
+    tr = DepthTrainer(**{**TINY, "amp": 1, "eval_every": 0, "n_calibrate": 0})
+    assert tr.amp_dtype == torch.bfloat16
+    while tr.t < tr.total_steps:
+        assert math.isfinite(tr.step()["loss"])
+
+
 def test_bad_settings_are_value_errors():
     with pytest.raises(ValueError, match="unknown depth energy"):
         DepthTrainer(energy="gan", **TINY)
@@ -57,6 +64,9 @@ def test_bad_settings_are_value_errors():
         DepthTrainer(energy="frame", method="nce", **TINY)
     with pytest.raises(ValueError, match="no parameter 'lr_typo'"):
         DepthTrainer(lr_typo=1.0)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            DepthTrainer(device="cuda", **TINY)
 
 
 def test_fit_then_resume_matches_an_uninterrupted_run(tmp_path):
