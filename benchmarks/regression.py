@@ -114,6 +114,17 @@ def main(argv: list[str] | None = None) -> int:
                      f"{mean_std([r['kl'] for r in by[2]], n)} | {mean_std([r['nll'] for r in by[2]], n)} | {t} |")
     base = [regression.gaussian_baseline_kl(p, args.grid, args.grid) for p in (1, 2)]
     lines.append(f"| Gaussian, true mean and std | {base[0]:.4f} | {base[1]:.4f} | — | — |")
+    nce = {r["seed"]: r["nll"] for r in results if r["problem"] == 2 and r["row"] == "nce"}
+    for row in [r for r in rows if r.startswith("nce-mdn")]:
+        mdn = {r["seed"]: r["nll"] for r in results if r["problem"] == 2 and r["row"] == row}
+        paired = [mdn[s] - nce[s] for s in sorted(set(nce) & set(mdn))]
+        if len(paired) >= 2:
+            d, sd = statistics.mean(paired), statistics.stdev(paired)
+            verdict = ("beats" if d + 2 * sd / math.sqrt(len(paired)) < 0 else
+                       "is worse than" if d - 2 * sd / math.sqrt(len(paired)) > 0 else "ties with")
+            lines.append(f"- problem 2 test NLL, {row.replace(':', ' K=')} minus nce, paired over {len(paired)} "
+                         f"seeds: {d:+.4f} ± {sd / math.sqrt(len(paired)):.4f} (standard error): the learned "
+                         f"proposal {verdict} fixed-proposal NCE")
     lines += ["", "Problem 2 *is* Gaussian with that mean and std, so its baseline D_KL is 0 and no method can "
               "beat it there; the comparison that means something is problem 1.", ""]
     text = "\n".join(lines)
