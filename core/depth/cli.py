@@ -19,15 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-
-def _parse_param(text: str) -> tuple[str, float]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    key, value = text.split("=", 1)
-    try:
-        return key.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"value of {key!r} must be a number, got {value!r}") from None
+from core.cli import _parse_param  # the `ebm` NAME=VALUE parser, shared
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

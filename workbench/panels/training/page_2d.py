@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from core import data, landscape, training
 from core import device as devices
@@ -70,24 +70,8 @@ class Density2DPage(RunPage):
         self.map = TrainingMap()
         self.curves = Curves()
         self.device_label = QLabel(f"device {self.device}", objectName="device_label")
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(200)
-        scroll.setMaximumWidth(CONTROLS_WIDTH)
-        side = QWidget()
-        side.setMaximumWidth(SIDE_WIDTH)
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.curves.loss, 1)
-        column.addWidget(self.curves.tv, 1)
-        for label in (self.step_label, self.time_label, self.run_label, self.device_label):
-            column.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.addWidget(scroll)
-        row.addWidget(self.map, 1)
-        row.addWidget(side)
+        self.lay_out(self.controls, self.map, (self.curves.loss, self.curves.tv), CONTROLS_WIDTH, SIDE_WIDTH,
+                     labels=(self.device_label,))
 
     def make_settings(self) -> TrainSettings:
         """A `TrainSettings` from the controls (a new default run folder when none is given)."""

@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QScrollArea, QSlider, QSpinBox, QStackedWidget, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QSlider,
+                               QSpinBox, QStackedWidget, QToolButton, QWidget)
 
 from core import data, landscape, training
 from core.runs import RunDir
@@ -166,11 +165,6 @@ class GanPage(RunPage):
         self.controls.model.currentIndexChanged.connect(lambda _i: self._set_model(self.controls.model.currentData()))
 
     def _layout(self) -> None:
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(200)
-        scroll.setMaximumWidth(340)
         grids = QWidget()
         g = QGridLayout(grids)
         g.setContentsMargins(0, 0, 0, 0)
@@ -185,20 +179,7 @@ class GanPage(RunPage):
         options.addWidget(QLabel("smoothing"))
         options.addWidget(self.smoothing, 1)
         options.addWidget(self.log_scale)
-        side = QWidget()
-        side.setMaximumWidth(420)
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(options)
-        for plot in self.plots:
-            column.addWidget(plot, 1)
-        for label in (self.step_label, self.time_label, self.run_label):
-            column.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.addWidget(scroll)
-        row.addWidget(self.pictures, 1)
-        row.addWidget(side)
+        self.lay_out(self.controls, self.pictures, self.plots, controls_width=340, side_width=420, side_top=options)
 
     def _set_model(self, model: str) -> None:
         self.third.set_series(SERIES[model], THIRD_TITLE[model])

@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtWidgets import (QHBoxLayout, QScrollArea, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from core import energy_losses
 from core.training.classifier import HEADS, LossExplorerTrainer
@@ -131,30 +130,13 @@ class LossExplorerPage(RunPage):
         self.spread = SeriesPlot("energies of all answers (batch)", (
             ("energy_mean", "mean", "#c080ff", False), ("energy_spread", "spread (std over Y)", "#f0d040", False),
             ("energy_gap", "gap min_(Y≠Yⁱ) E − E(Yⁱ)", "#ff5060", False)))
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(200)
-        scroll.setMaximumWidth(340)
         middle = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.image, 1)
         top.addWidget(self.spread, 2)
         middle.addWidget(self.bars, 3)
         middle.addLayout(top, 2)
-        side = QWidget()
-        side.setMaximumWidth(400)
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.loss_curve, 1)
-        column.addWidget(self.accuracy, 1)
-        for label in (self.step_label, self.time_label, self.run_label):
-            column.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.addWidget(scroll)
-        row.addLayout(middle, 1)
-        row.addWidget(side)
+        self.lay_out(self.controls, middle, (self.loss_curve, self.accuracy), controls_width=340)
 
     def make_settings(self) -> TrainSettings:
         c = self.controls

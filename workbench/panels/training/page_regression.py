@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtWidgets import (QHBoxLayout, QScrollArea, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QSpinBox, QVBoxLayout, QWidget
 
 from core import training
 from core.regression.problems import X_RANGE
@@ -103,27 +102,10 @@ class RegressionPage(RunPage):
         self.curves = RegressionCurves()
         self.maps.sliceMoved.connect(self.slice.show_at)
         self.maps.set_slice_x(-1.5)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(200)
-        scroll.setMaximumWidth(300)
         middle = QVBoxLayout()
         middle.addWidget(self.maps, 3)
         middle.addWidget(self.slice, 2)
-        side = QWidget()
-        side.setMaximumWidth(400)
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.curves.loss, 1)
-        column.addWidget(self.curves.kl, 1)
-        for label in (self.step_label, self.time_label, self.run_label):
-            column.addWidget(label)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.addWidget(scroll)
-        row.addLayout(middle, 1)
-        row.addWidget(side)
+        self.lay_out(self.controls, middle, (self.curves.loss, self.curves.kl))
 
     def make_settings(self) -> TrainSettings:
         s = self.controls.settings()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from PySide6.QtCore import QStandardPaths, Signal
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLayout, QMainWindow, QScrollArea, QVBoxLayout,
+                               QWidget)
 
 from core.runs import RunDir
 from workbench import errors
@@ -80,6 +81,32 @@ class RunPage(QWidget):
             lambda path: self.checkpoint_task.submit(_with_path, type(self).checkpoint_view, path))
         self.checkpoint_task.finished.connect(self._on_checkpoint_view)
         self.checkpoint_task.failed.connect(lambda message: self.run_label.setToolTip(f"no model view: {message}"))
+
+    def lay_out(self, controls: QWidget, middle: QWidget | QLayout, curves: Sequence[QWidget],
+                controls_width: int = 300, side_width: int = 400, side_top: QLayout | None = None,
+                labels: Sequence[QWidget] = ()) -> None:
+        """Every page's frame: scrolling `controls` | `middle` | a side column of `curves` over the step,
+        time and run labels (plus `labels`), with `side_top` (e.g. display options) above the curves."""
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(200)
+        scroll.setMaximumWidth(controls_width)
+        side = QWidget()
+        side.setMaximumWidth(side_width)
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        if side_top is not None:
+            column.addLayout(side_top)
+        for curve in curves:
+            column.addWidget(curve, 1)
+        for label in (self.step_label, self.time_label, self.run_label, *labels):
+            column.addWidget(label)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.addWidget(scroll)
+        row.addLayout(middle, 1) if isinstance(middle, QLayout) else row.addWidget(middle, 1)
+        row.addWidget(side)
 
     # --- hooks -----------------------------------------------------------------------------
     def make_settings(self) -> TrainSettings:
