@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from workbench.workers import background_priority
+
 
 class _Signals(QObject):
     done = Signal(int, object)
@@ -33,6 +35,7 @@ class _Task(QRunnable):
         self.stop = threading.Event()
 
     def run(self) -> None:
+        background_priority()
         try:
             result = self.fn(*self.args, **self.kwargs)
         except ValueError as exc:

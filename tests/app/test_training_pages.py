@@ -2,6 +2,10 @@
 run directory written by `core.training.fit`, and bad input (an empty image folder)."""
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -172,3 +176,39 @@ def test_loss_explorer_bars_move_and_the_probe_can_change(panel, qtbot, tmp_path
     qtbot.waitUntil(lambda: "#7" in page.bars.plotItem.titleLabel.text, timeout=10_000)
     with qtbot.waitSignal(page.worker.ended, timeout=10_000):
         page.stop()
+
+
+def test_hidden_page_keeps_counting_but_draws_only_when_shown(panel, qtbot, tmp_path):
+    """A page that trains while another is shown gets scalars (curves, step) but no pictures; shown
+    again it draws its newest snapshot, with what only the first one carried (the true density)."""
+    panel.show_page("gan")
+    page = panel.pages["regression"]
+    assert not page.isVisible()
+    drawn = []
+    page.draw_snapshot = lambda snap: drawn.append(snap.payload)
+    c = page.controls
+    c.form.set_values(TINY_REG)
+    c.epochs.setValue(40)
+    c.run_dir.setText(str(tmp_path / "hidden"))
+    page.start()
+    qtbot.waitUntil(lambda: page.step >= 16 and page.snapshots_drawn >= 3, timeout=60_000)
+    assert drawn == [] and page.worker.views_wanted is False
+    assert page.curves.loss.n_points > 0  # the curves follow all along
+    panel.show_page("regression")
+    assert len(drawn) == 1 and drawn[0]["true"] is not None and drawn[0]["model"] is not None
+    assert page.worker.views_wanted is True
+    qtbot.waitUntil(lambda: len(drawn) >= 3, timeout=30_000)  # live again
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_training_worker_thread_runs_below_the_gui_thread(panel, qtbot, tmp_path):
+    from workbench.workers import BACKGROUND_NICE
+
+    page = panel.show_page("regression")
+    page.controls.form.set_values(TINY_REG)
+    page.controls.epochs.setValue(2)
+    page.controls.run_dir.setText(str(tmp_path / "nice"))
+    with qtbot.waitSignal(page.worker.ended, timeout=60_000):
+        page.start()
+    assert page.worker.thread_nice is not None and page.worker.thread_nice >= BACKGROUND_NICE
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < page.worker.thread_nice  # GUI stays higher

@@ -18,7 +18,7 @@ import time
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from workbench.errors import describe
-from workbench.workers import LoopWorker
+from workbench.workers import LoopWorker, background_priority
 from workbench.panels.sampler.session import SamplerRun
 
 FRAME_S = 1.0 / 60.0  # snapshot period: the screen rate, not the step rate
@@ -41,6 +41,7 @@ class _Loop(QObject):
         owner = self.owner
         if owner._token != token:  # paused or replaced before the loop even started
             return
+        owner.thread_nice = background_priority()
         owner._busy = True
         run.reset_rate()
         next_frame = time.perf_counter()

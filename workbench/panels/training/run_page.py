@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLayout, QMainWindow, QScrollArea, QVBoxLayout,
                                QWidget)
 
@@ -64,6 +65,7 @@ class RunPage(QWidget):
         self.run_dir: Path | None = None
         self.step = 0
         self.snapshots_drawn = 0
+        self._undrawn: TrainSnapshot | None = None  # the newest snapshot that arrived while hidden
         self._closed = False
         b = self.transport.buttons
         b["start"].clicked.connect(self.start)
@@ -179,6 +181,7 @@ class RunPage(QWidget):
 
     def _reset(self) -> None:
         self.reset_views()
+        self._undrawn = None
         self.step = 0
         self.step_label.setText("step —")
         self.time_label.setText("time per step —")
@@ -190,12 +193,30 @@ class RunPage(QWidget):
         if isinstance(window, QMainWindow):
             window.statusBar().showMessage(text, errors.STATUS_TIMEOUT_MS)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.worker.views_wanted = True
+        snap, self._undrawn = self._undrawn, None
+        if snap is not None and snap.payload and snap.run_id == self.run_id and not self._closed:
+            self.draw_snapshot(snap)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.worker.views_wanted = False  # the worker sends scalars only (and the first payload)
+
     # --- worker results --------------------------------------------------------------------
     def _on_snapshot(self, snap: TrainSnapshot) -> None:
         self.worker.ack()
         if snap.run_id != self.run_id or self._closed:
             return  # a stale snapshot of an older run
-        self.draw_snapshot(snap)
+        if self._undrawn is not None:  # keep what only earlier payloads carried (the data, the truth)
+            snap.payload = {**self._undrawn.payload, **snap.payload}
+            self._undrawn = None
+        if self.isVisible():
+            if snap.payload:  # empty: computed while the page was hidden
+                self.draw_snapshot(snap)
+        else:  # a hidden page draws its newest snapshot when shown: no GUI time on pictures nobody sees
+            self._undrawn = snap
         self.add_records(snap.history)
         self.step = snap.t
         self.step_label.setText(f"step {snap.t:,} / {snap.total:,}")

@@ -27,7 +27,7 @@ from core import training
 from core.runs import RunDir
 from core.training.base import TrainingDiverged, is_sample_key, train_step
 from workbench.errors import describe
-from workbench.workers import LoopWorker
+from workbench.workers import LoopWorker, background_priority
 
 FRAME_S = 0.1  # snapshots at most 10 Hz
 CHECKPOINT_EVERY = 500
@@ -91,6 +91,7 @@ class _Loop(QObject):
         if job.stop.is_set():
             self.ended.emit(job.run_id, "stopped", "stopped before it started")
             return
+        self.owner.thread_nice = background_priority()
         self.owner._busy = True
         # Thread count is the app's policy (workbench.app.leave_a_core_for_the_gui), not the worker's.
         try:
@@ -127,7 +128,7 @@ class _Loop(QObject):
             owner = self.owner
             owner._in_flight = True
             tps = float(np.mean([h["time_per_step"] for h in history])) if history else 0.0
-            payload = s.snapshot(trainer, first)
+            payload = s.snapshot(trainer, first) if first or owner.views_wanted else {}
             self.snapshotReady.emit(TrainSnapshot(job.run_id, trainer.t, s.total_steps, history, tps, payload))
             first, history, last_emit = False, [], time.perf_counter()
 
@@ -168,6 +169,7 @@ class TrainWorker(LoopWorker):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.frame_s = FRAME_S
+        self.views_wanted = True  # False while the page is hidden: snapshots carry no pictures then
         self._run_ids = 0
         self._job: _Job | None = None
 
