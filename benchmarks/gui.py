@@ -13,6 +13,10 @@ What is measured
     2. Recomputing a 512×512 landscape: `core.landscape.density(E, 512)` then `Map2D.set_landscape`
        (and one paint), for the analytic banana and for an MLP energy
        (`MLPEnergy(dim=2, hidden=(64, 64))`), median of --repeats runs.
+    3. GUI while training: every page of the Training panel trains at once (4 worker threads) and a
+       20 ms QTimer on the GUI thread records how late it fires (mean, 95th percentile, max) while the
+       shown page changes every 0.5 s; also the GUI thread's CPU use and the training steps per second; once with the workers at background priority (what
+       the app does, `workbench.workers.background_priority`) and once at the GUI's priority.
 Targets: ≥ 60 fps at 10^4 chains (below 30 is a defect); 512×512 analytic recompute < 16 ms.
 
 Run under a display (Xvfb in CI):
@@ -44,6 +48,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 
 from core import energies, landscape  # noqa: E402
 from core.energies.neural import MLPEnergy  # noqa: E402
+import workbench.workers as workers  # noqa: E402
 from workbench.app import application, leave_a_core_for_the_gui  # noqa: E402
 from workbench.panels.sampler import SamplerPanel  # noqa: E402
 from workbench.widgets.landscape_view import Map2D  # noqa: E402
@@ -172,6 +177,65 @@ def bench_landscape(repeats: int) -> list[dict]:
     return rows
 
 
+def bench_training_load(seconds: float, background: bool) -> dict:
+    """Timer lateness (ms) of the GUI thread while all Training pages train; steps each page made."""
+    import tempfile
+
+    import numpy as np
+
+    import workbench.panels.training.run_page as run_page
+    from workbench.panels.training.panel import TrainingPanel
+
+    policy = workers.BACKGROUND_NICE
+    if not background:  # workers at the GUI thread's own priority
+        workers.BACKGROUND_NICE = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
+    folder = Path(tempfile.mkdtemp(prefix="gui-bench-"))
+    names = iter(range(1_000_000))
+    default_dir = run_page.default_run_dir
+    run_page.default_run_dir = lambda *parts: folder / f"run-{next(names)}"
+    panel = TrainingPanel()
+    panel.resize(1400, 850)
+    panel.show()
+    try:
+        for page in panel.pages.values():
+            page.controls.run_dir.setText("")
+            length = getattr(page.controls, "total_steps", None) or page.controls.epochs
+            length.setValue(length.maximum())  # no run ends while measured
+            page.start()
+        late: list[float] = []
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            late.append(now - last[0] - 0.020)
+            last[0] = now
+
+        def cycle() -> None:
+            panel.show_page(list(panel.pages)[int(time.perf_counter() * 2) % len(panel.pages)])
+
+        timers = [QTimer(), QTimer()]
+        timers[0].timeout.connect(tick)
+        timers[1].timeout.connect(cycle)
+        spin(1.0)  # runs start, first snapshots drawn
+        last[0], cpu0 = time.perf_counter(), time.thread_time()
+        steps0 = sum(page.step for page in panel.pages.values())
+        timers[0].start(20)
+        timers[1].start(500)
+        spin(seconds)
+        for t in timers:
+            t.stop()
+        gui_cpu = (time.thread_time() - cpu0) / seconds
+        ms = np.array(late) * 1000
+        steps = sum(page.step for page in panel.pages.values()) - steps0
+        return {"mean": float(ms.mean()), "p95": float(np.percentile(ms, 95)), "max": float(ms.max()),
+                "steps": steps / seconds, "gui": 100 * gui_cpu}
+    finally:
+        panel.shutdown()
+        panel.deleteLater()
+        run_page.default_run_dir = default_dir
+        workers.BACKGROUND_NICE = policy
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10^2 and 10^4 chains, 1 s each")
@@ -212,6 +276,13 @@ def main(argv=None) -> int:
     for r in lands:
         print(f"| {r['energy']} | {r['density']:.2f} | {r['set']:.2f} | {r['total']:.2f} | {r['best']:.2f} "
               f"| {r['paint']:.2f} |")
+    print(f"\n## GUI while training: all {4} Training pages train at once, {seconds * 3:g} s each\n")
+    print("| worker threads | timer lateness mean ms | p95 ms | max ms | GUI thread CPU % | steps/s, all pages |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for background in (True, False):
+        r = bench_training_load(seconds * 3, background)
+        label = f"background (nice {workers.BACKGROUND_NICE})" if background else "GUI's priority"
+        print(f"| {label} | {r['mean']:.1f} | {r['p95']:.1f} | {r['max']:.0f} | {r['gui']:.0f} | {r['steps']:.0f} |")
     print("\n## Targets\n")
     at_1e4 = next((r for r in rows if r["n"] == 10_000), None)
     if at_1e4 is not None:
