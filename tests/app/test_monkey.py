@@ -5,6 +5,7 @@ escaped (pytest-qt fails the test on an exception in any slot; the app's excepth
 no thread was left behind, and memory did not keep growing."""
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import random
@@ -127,7 +128,9 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
     slow: list[str] = []
     try:
         for i in range(N_ACTIONS):
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.thread_time()
+            # a GUI thread blocked this long prints every thread's stack: where it hangs, not just that it did
+            faulthandler.dump_traceback_later(10 * SLOW_ACTION_S)
             r = rng.random()
             desc = ""
             if r < 0.05:
@@ -157,9 +160,11 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
                 _open_file(window, kind, path, rng)
                 ACTIONS["files"] += 1
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, EVENTS_MS)
+            faulthandler.cancel_dump_traceback_later()
             took = time.perf_counter() - t0
             if took > SLOW_ACTION_S:
-                slow.append(f"action {i} on {window.current_panel_id()} ({desc}): {took:.1f} s")
+                slow.append(f"action {i} on {window.current_panel_id()} ({desc}): {took:.1f} s, "
+                            f"GUI thread CPU {time.thread_time() - cpu0:.1f} s")
                 print(slow[-1], flush=True)
             if i % 25 == 0:
                 qtbot.wait(5)
@@ -169,6 +174,7 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
                 rss_mid = _rss_mb()
         rss_end = _rss_mb()
     finally:
+        faulthandler.cancel_dump_traceback_later()
         for info in window.panel_infos:
             shutdown = getattr(window.panel(info.id), "shutdown", None)
             if callable(shutdown):
