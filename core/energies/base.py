@@ -54,6 +54,17 @@ class Energy(torch.nn.Module):
             (g,) = torch.autograd.grad(e.sum(), xg)
         return e.detach(), g
 
+    def columns(self, cols: Sequence[torch.Tensor], need_grad: bool = True
+                ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
+        """Energy `(n,)` and, if `need_grad`, the gradient as `dim` columns `(n,)`, at x given as its
+        `dim` coordinate columns `(n,)`. Built-ins compute column by column, never stacking, so that
+        `torch.compile` can fuse a whole block of sampler steps into one loop over the chains."""
+        x = torch.stack(list(cols), -1)
+        if not need_grad:
+            return self(x), None
+        e, g = self.energy_and_grad(x)
+        return e, list(g.unbind(-1))
+
     def grad(self, x: torch.Tensor) -> torch.Tensor:
         """Gradient dE/dx at `x: (..., dim)` → `(..., dim)`."""
         return self.energy_and_grad(x)[1]

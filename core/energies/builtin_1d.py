@@ -22,6 +22,10 @@ class _OneD(Analytic):
         e, g = self._e_and_dedx(x[..., 0], need_grad=True)
         return e, g.unsqueeze(-1)
 
+    def columns(self, cols, need_grad=True):
+        e, g = self._e_and_dedx(cols[0], need_grad=need_grad)
+        return e, ([g] if need_grad else None)
+
     def _e_and_dedx(self, x: torch.Tensor, need_grad: bool):  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -25,6 +25,10 @@ class _TwoD(Analytic):
         # Coordinate-major memory (x[..., 0] contiguous), like the samplers' chains: see samplers.base.
         return e, torch.stack((g0, g1), 0).movedim(0, -1)
 
+    def columns(self, cols, need_grad=True):
+        e, g0, g1 = self._e_g(cols[0], cols[1], need_grad=need_grad)
+        return e, ([g0, g1] if need_grad else None)
+
     def _e_g(self, x0, x1, need_grad):  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -6,6 +6,7 @@ the state, so each transition evaluates the energy once per new point (MALA: one
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import torch
 
 from core.energies.base import Energy
 from core.params import ParamSpec, resolve_params
+from core.samplers import counter_rng
 
 Tensor = torch.Tensor
 
@@ -123,6 +125,7 @@ class Sampler:
         self.record_path = bool(record_path)
         self.compile = bool(compile)
         self._compiled: dict[int, Callable] = {}
+        self._chain_index: dict[tuple[int, torch.device], Tensor] = {}  # arange(n) for counter_rng
         self.energy.to(self.device)
 
     # --- energy helpers -------------------------------------------------------------------
@@ -235,18 +238,28 @@ class Sampler:
     def _advance_block(self, state: SamplerState, k: int) -> bool:
         """Apply `k` transitions through one compiled call; False (state untouched) if compiling failed.
 
-        The random numbers of the block are drawn at once, (k, n, dim), from the state's generator:
-        deterministic for a seed, but a different stream from the same steps taken one by one.
+        The random numbers come from a counter-based generator (`counter_rng`) generated inside the
+        compiled kernel, keyed by one 64-bit draw from the state's generator per block: deterministic
+        for a seed, but a different stream from the eager path's `torch.randn`.
         """
-        normal, u = self._draw(state.generator, (k, *state.x.shape))
+        n = state.x.shape[0]
+        chains = self._chain_index.get((n, state.x.device))
+        if chains is None:
+            chains = self._chain_index[(n, state.x.device)] = torch.arange(n, dtype=torch.int64,
+                                                                           device=state.x.device)
+        hi, lo = torch.randint(0, 1 << 32, (2,), generator=state.generator, dtype=torch.int64,
+                               device=self.device).tolist()
+        key = torch.tensor(counter_rng.to_int64((hi << 32) | lo), dtype=torch.int64, device=state.x.device)
         try:
             fn = self._compiled.get(k)
             if fn is None:
                 # Each (sampler, chain count, block) is its own graph: allow many before Dynamo gives up.
                 torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 256)
-                fn = self._compiled[k] = torch.compile(self._block, dynamic=False, fullgraph=True)
+                block = self._block_columns if self._columns_fuse() else self._block
+                fn = self._compiled[k] = torch.compile(functools.partial(block, k=k), dynamic=False,
+                                                       fullgraph=True)
             x, e, g, diverged, acc, bad, prop, accepted = fn(state.x, state.energy, state.grad,
-                                                            state.diverged, normal, u)
+                                                            state.diverged, key, chains)
         except Exception as exc:  # no C++ compiler, unsupported op, ...: the eager path always works
             warnings.warn(f"torch.compile failed ({type(exc).__name__}: {exc}); sampling eagerly instead",
                           RuntimeWarning, stacklevel=3)
@@ -261,18 +274,49 @@ class Sampler:
         state.t += k
         return True
 
-    def _block(self, x, e, g, diverged, normals, us):
-        """`len(normals)` transitions in a row (the function torch.compile fuses)."""
+    def _block(self, x, e, g, diverged, key, chains, k: int):
+        """`k` transitions in a row with counter-based random numbers (the function torch.compile fuses).
+
+        Chain c's words for step i of the block start at stream position (c·k + i)·W, W words a step.
+        """
+        words = counter_rng.words_per_draw(x.shape[-1], self.accept_reject)
         acc = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
         bad_total = torch.zeros_like(acc)
         accepted, prop = None, x
-        for k in range(normals.shape[0]):
-            x, e, g, diverged, accepted, bad, prop, _ = self._transition(
-                x, e, g, diverged, normals[k], None if us is None else us[k])
+        for i in range(k):
+            normal, u = counter_rng.draw(key, chains * (k * words) + i * words, x.shape[-1],
+                                         self.accept_reject, x.dtype)
+            x, e, g, diverged, accepted, bad, prop, _ = self._transition(x, e, g, diverged, normal, u)
             if accepted is not None:
                 acc = acc + accepted
                 bad_total = bad_total + bad
         return x, e, g, diverged, acc, bad_total, prop, accepted
+
+    def _block_columns(self, x, e, g, diverged, key, chains, k: int):
+        """`_block` on coordinate columns: with an energy that computes column by column, nothing is
+        stacked inside the block, so the compiler fuses all k steps into one loop over the chains."""
+        dim = x.shape[-1]
+        words = counter_rng.words_per_draw(dim, self.accept_reject)
+        xs, gs = list(x.unbind(-1)), (None if g is None else list(g.unbind(-1)))
+        acc = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
+        bad_total = torch.zeros_like(acc)
+        accepted, prop = None, xs
+        for i in range(k):
+            normals, u = counter_rng.draw_columns(key, chains * (k * words) + i * words, dim,
+                                                  self.accept_reject, x.dtype)
+            xs, e, gs, diverged, accepted, bad, prop = self._transition_columns(xs, e, gs, diverged, normals, u)
+            if accepted is not None:
+                acc = acc + accepted
+                bad_total = bad_total + bad
+        # Back to (n, dim), coordinate-major like every state (one copy per block).
+        x = torch.stack(xs, 0).T
+        g = None if gs is None else torch.stack(gs, 0).T
+        return x, e, g, diverged, acc, bad_total, torch.stack(prop, 0).T, accepted
+
+    def _columns_fuse(self) -> bool:
+        """Use the column block: the sampler has a column form and the energy computes by columns."""
+        return (type(self)._propose_columns is not Sampler._propose_columns
+                and type(self.energy).columns is not Energy.columns)
 
     def _advance(self, state: SamplerState) -> None:
         """Apply one transition to `state` in place (its tensors are replaced, never mutated)."""
@@ -302,23 +346,49 @@ class Sampler:
         """One transition as a pure tensor function (compilable): returns x, energy, grad, diverged,
         accepted (or None), bad (rejected NaN/inf proposals, or None), proposal, path."""
         prop, e_prop, g_prop, log_alpha, path = self._propose(x, e, g, normal)
-        if log_alpha is None:  # unadjusted move: always taken unless the new state is broken
-            # One fused test: a NaN/inf anywhere in the new point, its energy or gradient shows in the
-            # sum (an infinite point gives an infinite or NaN energy).
-            bad = ~torch.isfinite(e_prop + g_prop.sum(-1) if g_prop is not None else e_prop)
-            diverged = diverged | bad
-            move, accepted, bad = ~diverged, None, None
-        else:
-            # A NaN log-ratio marks a broken proposal: it is rejected (the chain stays valid) and counted.
-            bad = torch.isnan(log_alpha)
-            move = (torch.log(u) < log_alpha) & ~diverged
-            accepted = move
+        move, diverged, accepted, bad = self._decide(
+            e_prop, None if g_prop is None else g_prop.sum(-1), log_alpha, u, diverged)
         m = move.unsqueeze(-1)
         x = torch.where(m, prop, x)
         e = torch.where(move, e_prop, e)
         if g is not None:
             g = torch.where(m, g_prop, g)
         return x, e, g, diverged, accepted, bad, prop, path
+
+    @staticmethod
+    def _decide(e_prop: Tensor, g_prop_sum: Tensor | None, log_alpha: Tensor | None, u: Tensor | None,
+                diverged: Tensor) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """Which chains move: (move, diverged, accepted or None, bad or None), all (n,)."""
+        if log_alpha is None:  # unadjusted move: always taken unless the new state is broken
+            # One fused test: a NaN/inf anywhere in the new point, its energy or gradient shows in the
+            # sum (an infinite point gives an infinite or NaN energy).
+            bad = ~torch.isfinite(e_prop + g_prop_sum if g_prop_sum is not None else e_prop)
+            diverged = diverged | bad
+            return ~diverged, diverged, None, None
+        # A NaN log-ratio marks a broken proposal: it is rejected (the chain stays valid) and counted.
+        move = (torch.log(u) < log_alpha) & ~diverged
+        return move, diverged, move, torch.isnan(log_alpha)
+
+    def _transition_columns(self, xs: list[Tensor], e: Tensor, gs: list[Tensor] | None, diverged: Tensor,
+                            normals: list[Tensor], u: Tensor | None):
+        """`_transition` on coordinate columns (n,) each, for fused compiled blocks: returns
+        xs, energy, gs, diverged, accepted (or None), bad (or None), proposal columns."""
+        prop, e_prop, g_prop, log_alpha = self._propose_columns(xs, e, gs, normals)
+        move, diverged, accepted, bad = self._decide(
+            e_prop, None if g_prop is None else sum(g_prop), log_alpha, u, diverged)
+        xs = [torch.where(move, p, c) for p, c in zip(prop, xs)]
+        e = torch.where(move, e_prop, e)
+        if gs is not None:
+            gs = [torch.where(move, p, c) for p, c in zip(g_prop, gs)]
+        return xs, e, gs, diverged, accepted, bad, prop
+
+    def _energy_and_grad_columns(self, cols: list[Tensor]) -> tuple[Tensor, list[Tensor] | None]:
+        e, g = self.energy.columns(cols, need_grad=self.uses_grad)
+        return e.to(cols[0].dtype), (None if g is None else [c.to(cols[0].dtype) for c in g])
+
+    def _propose_columns(self, xs: list[Tensor], e: Tensor, gs: list[Tensor] | None, normals: list[Tensor]):
+        """`_propose` on coordinate columns, without the path; None: this sampler has no column form."""
+        return None
 
     def _propose(self, x: Tensor, e: Tensor, g: Tensor | None, normal: Tensor):  # pragma: no cover
         """Return (proposal, its energy, its gradient, log acceptance ratio (NaN where the proposal

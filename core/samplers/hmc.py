@@ -33,3 +33,16 @@ class HMC(Sampler):
         # A trajectory that left the finite numbers is broken even if its energies compare.
         log_alpha = torch.where(torch.isfinite(q).all(-1), log_alpha, torch.full_like(log_alpha, math.nan))
         return q, e_q, g_q, log_alpha, (torch.stack(path) if path is not None else None)
+
+    def _propose_columns(self, xs, e, gs, ps):
+        eps, T, L = self.step_size, self.temperature, self.n_leapfrog
+        h0 = e / T + 0.5 * sum(p * p for p in ps)
+        ps = [torch.add(p, g, alpha=-0.5 * eps / T) for p, g in zip(ps, gs)]
+        qs = xs
+        for i in range(L):
+            qs = [torch.add(q, p, alpha=eps) for q, p in zip(qs, ps)]
+            e_q, g_q = self._energy_and_grad_columns(qs)
+            ps = [torch.add(p, g, alpha=-(eps if i < L - 1 else 0.5 * eps) / T) for p, g in zip(ps, g_q)]
+        log_alpha = h0 - (e_q / T + 0.5 * sum(p * p for p in ps))
+        finite = torch.isfinite(sum(qs))  # an inf coordinate makes the sum inf or NaN
+        return qs, e_q, g_q, torch.where(finite, log_alpha, torch.full_like(log_alpha, math.nan))

@@ -26,6 +26,11 @@ class Langevin(Sampler):
         e_p, g_p = self._energy_and_grad(prop)
         return prop, e_p, g_p, None, None
 
+    def _propose_columns(self, xs, e, gs, normals):
+        prop = [_drift_step(x, g, z, self.step_size, self.temperature) for x, g, z in zip(xs, gs, normals)]
+        e_p, g_p = self._energy_and_grad_columns(prop)
+        return prop, e_p, g_p, None
+
 
 @register_sampler("mala")
 class MALA(Sampler):
@@ -42,3 +47,11 @@ class MALA(Sampler):
         log_q_ratio = (noise * noise).sum(-1).mul_(0.5) - (back * back).sum(-1).mul_(0.5 / eps)
         log_alpha = (e - e_p).mul_(1.0 / T).add_(log_q_ratio)
         return prop, e_p, g_p, log_alpha, None
+
+    def _propose_columns(self, xs, e, gs, normals):
+        eps, T = self.step_size, self.temperature
+        prop = [_drift_step(x, g, z, eps, T) for x, g, z in zip(xs, gs, normals)]
+        e_p, g_p = self._energy_and_grad_columns(prop)
+        back = [torch.add(x - p, gp, alpha=0.5 * eps / T) for x, p, gp in zip(xs, prop, g_p)]
+        log_q_ratio = 0.5 * sum(z * z for z in normals) - (0.5 / eps) * sum(b * b for b in back)
+        return prop, e_p, g_p, (e - e_p) * (1.0 / T) + log_q_ratio

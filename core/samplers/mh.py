@@ -18,3 +18,8 @@ class RandomWalkMH(Sampler):
         prop = torch.add(x, normal, alpha=self.step_size)
         e_p, _ = self._energy_and_grad(prop)
         return prop, e_p, None, (e - e_p).mul_(1.0 / self.temperature), None
+
+    def _propose_columns(self, xs, e, gs, normals):
+        prop = [torch.add(x, z, alpha=self.step_size) for x, z in zip(xs, normals)]
+        e_p, _ = self._energy_and_grad_columns(prop)
+        return prop, e_p, None, (e - e_p) * (1.0 / self.temperature)
