@@ -1,5 +1,6 @@
 """Hygiene for the app tests (after napari's): settings and data in a temp folder, no dialogs,
-and a test fails if it leaves top-level widgets alive behind it.
+and a test fails if it leaves top-level widgets alive behind it, or child processes (training runs
+in their own process) still running.
 
 Opt out in one test with `@pytest.mark.allow_leaked_widgets`.
 Qt runs under Xvfb (pytest-xvfb starts it when the `Xvfb` binary exists); only with no display at all
@@ -8,8 +9,13 @@ do we fall back to the offscreen platform, which cannot do OpenGL.
 from __future__ import annotations
 
 import os
+import signal
+import time
+from pathlib import Path
 
 import pytest
+
+CHILD_GRACE_S = 5.0  # how long a finishing child process may take to exit after a test
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-xvfb has started Xvfb and set DISPLAY
@@ -89,3 +95,41 @@ def _top_level_widgets() -> dict[int, object]:
         return {}
     _flush_deletes()
     return {getCppPointer(w)[0]: w for w in QApplication.topLevelWidgets()}
+
+
+def child_processes() -> dict[int, str]:
+    """pid → command line of this process's live child processes (Linux /proc; empty elsewhere)."""
+    me, out = os.getpid(), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == me and fields[0] != "Z":  # ppid; zombies have ended already
+                out[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):  # ended while we looked
+            continue
+    return out
+
+
+@pytest.fixture
+def children():
+    """`child_processes` for tests that report them (the monkey)."""
+    return child_processes
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_child_processes():
+    """Fail a test that leaves new child processes running (Xvfb, started before, is not counted)."""
+    before = set(child_processes())
+    yield
+    deadline = time.monotonic() + CHILD_GRACE_S
+    leaked = {pid: cmd for pid, cmd in child_processes().items() if pid not in before}
+    while leaked and time.monotonic() < deadline:
+        time.sleep(0.05)
+        leaked = {pid: cmd for pid, cmd in child_processes().items() if pid not in before}
+    if leaked:
+        for pid in leaked:  # so the next test starts clean
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        pytest.fail(f"test left {len(leaked)} child process(es) running: {list(leaked.values())}", pytrace=False)

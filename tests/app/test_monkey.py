@@ -2,13 +2,19 @@
 switch tabs, change every named control, press every button that opens no dialog, step / play /
 pause / reset, start / stop training, open good and bad files from a corpus — then: no exception
 escaped (pytest-qt fails the test on an exception in any slot; the app's excepthook counted none),
-no thread was left behind, and memory did not keep growing."""
+no thread or child process was left behind, and memory did not keep growing.
+
+Every `REPORT_EVERY` actions it prints a line (time, RSS of the app and of its training processes,
+threads, which Training pages are training, the slowest action so far); each action slower than
+`SLOW_ACTION_S` is printed with the GUI thread's CPU time, and one blocked for 10× that dumps every
+thread's stack. `MONKEY_ACTIONS` (default 300, CI) and `MONKEY_SEED` choose the run."""
 from __future__ import annotations
 
 import faulthandler
 import json
 import os
 import random
+import threading
 import time
 from pathlib import Path
 
@@ -28,14 +34,33 @@ from workbench.main_window import MainWindow
 N_ACTIONS = int(os.environ.get("MONKEY_ACTIONS", 300))  # CI; MONKEY_ACTIONS=2000 for a long run
 EVENTS_MS = 10  # events processed after each action (live views keep posting; a user is not faster)
 SLOW_ACTION_S = 2.0  # an action slower than this is reported (a blocked GUI thread)
-SEED = 20261123
+SEED = int(os.environ.get("MONKEY_SEED", 20261123))
+REPORT_EVERY = 100
 DIALOG_MARK = "…"  # buttons that open a file dialog say so; a modal dialog would wait for a human
 ACTIONS = {"tabs": 0, "inputs": 0, "buttons": 0, "files": 0}
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * 4096 / 2**20
+def _rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * 4096 / 2**20
+    except OSError:  # a child that just ended
+        return 0.0
+
+
+def _os_threads() -> int:
+    """Threads of this process, Qt's included (threading.active_count sees only Python's)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def _status(window: MainWindow, children, i: int, t0: float, worst: float) -> str:
+    pages = window.panel("training").pages
+    training = [key for key, page in pages.items() if page.worker.busy]
+    kids = children()
+    child_mb = sum(_rss_mb(pid) for pid in kids)
+    return (f"[{i:5d}] {time.perf_counter() - t0:6.0f} s · RSS {_rss_mb():.0f} MB, {len(kids)} child processes "
+            f"{child_mb:.0f} MB · {_os_threads()} threads · training: {', '.join(training) or '—'} · "
+            f"slowest action so far {worst:.2f} s")
 
 
 def _corpus(tmp: Path) -> list[tuple[str, Path]]:
@@ -105,7 +130,7 @@ def _open_file(window: MainWindow, kind: str, path: Path, rng: random.Random) ->
 
 
 @pytest.mark.slow
-def test_monkey(qtbot, tmp_path, monkeypatch):
+def test_monkey(qtbot, tmp_path, monkeypatch, children):
     torch.manual_seed(0)
     tiny = depth.DepthModel(size=(24, 32), base=4, refine={"cnn": {"steps": 3, "n_samples": 2},
                                                          "frame": {"steps": 3, "n_samples": 2}})
@@ -126,6 +151,7 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
     rss_mid = rss_third = None
     start_values: dict = {}
     slow: list[str] = []
+    worst, t_start, threads_start = 0.0, time.perf_counter(), (threading.active_count(), _os_threads())
     try:
         for i in range(N_ACTIONS):
             t0, cpu0 = time.perf_counter(), time.thread_time()
@@ -162,6 +188,9 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, EVENTS_MS)
             faulthandler.cancel_dump_traceback_later()
             took = time.perf_counter() - t0
+            worst = max(worst, took)
+            if i % REPORT_EVERY == 0:
+                print(_status(window, children, i, t_start, worst), flush=True)
             if took > SLOW_ACTION_S:
                 slow.append(f"action {i} on {window.current_panel_id()} ({desc}): {took:.1f} s, "
                             f"GUI thread CPU {time.thread_time() - cpu0:.1f} s")
@@ -173,6 +202,7 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
             if i == 2 * N_ACTIONS // 3:
                 rss_mid = _rss_mb()
         rss_end = _rss_mb()
+        print(_status(window, children, N_ACTIONS, t_start, worst), flush=True)
     finally:
         faulthandler.cancel_dump_traceback_later()
         for info in window.panel_infos:
@@ -181,7 +211,10 @@ def test_monkey(qtbot, tmp_path, monkeypatch):
                 shutdown()
         hook.uninstall()
     print(f"monkey: {N_ACTIONS} actions {ACTIONS}, corpus {len(corpus)} files; RSS at 1/3, 2/3, end: "
-          f"{rss_third:.0f}, {rss_mid:.0f}, {rss_end:.0f} MB; {len(slow)} actions over {SLOW_ACTION_S} s")
+          f"{rss_third:.0f}, {rss_mid:.0f}, {rss_end:.0f} MB; {len(slow)} actions over {SLOW_ACTION_S} s, the "
+          f"slowest {worst:.2f} s; threads (Python, all) at the start {threads_start}, after shutdown "
+          f"{(threading.active_count(), _os_threads())}, "
+          f"child processes after shutdown {len(children())}")
     assert hook.count == 0, "an exception reached the excepthook"
     assert sum(ACTIONS.values()) > 0.9 * N_ACTIONS
     # models, buffers and caches reach their sizes in the first part; the last third may not grow by
