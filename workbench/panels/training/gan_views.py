@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QWidget
 
-from workbench.panels.training.views import TITLE_SIZE
+from workbench.panels.training.live_plot import TITLE_SIZE, LivePlot
 
 # (metric key, legend label, colour, dashed)
 SERIES: dict[str, tuple[tuple[str, str, str, bool], ...]] = {
@@ -40,20 +40,14 @@ def smooth(values: np.ndarray, amount: float, start: float = np.nan) -> np.ndarr
     return out
 
 
-class SeriesPlot(pg.PlotWidget):
-    """Several metrics against the step from growing buffers; display smoothing and log-y."""
+class SeriesPlot(LivePlot):
+    """Several metrics against the step from growing buffers (drawn at most twice a second); display
+    smoothing and log-y."""
 
     def __init__(self, title: str, series: tuple[tuple[str, str, str, bool], ...], parent=None) -> None:
-        super().__init__(parent)
-        self.setMenuEnabled(False)
-        self.hideButtons()
-        self.setTitle(title, size=TITLE_SIZE)
-        self.setLabel("bottom", "step")
-        self.showGrid(x=True, y=True, alpha=0.2)
+        super().__init__(title, parent)
         self.addLegend(offset=(5, 5), labelTextSize="8pt")
         self.smoothing, self.log = 0.0, False
-        self.setDownsampling(auto=True, mode="peak")  # long runs: draw what the pixels can show
-        self.setClipToView(True)
         self.set_series(series)
 
     def sizeHint(self) -> QSize:
@@ -75,16 +69,20 @@ class SeriesPlot(pg.PlotWidget):
         self.steps = {key: np.zeros(0) for key, *_ in series}
         self.values = {key: np.zeros(0) for key, *_ in series}
         self.smoothed = {key: np.zeros(0) for key, *_ in series}  # display values, extended as records come
+        self.reset_range()
 
     def add_records(self, records: list[dict[str, Any]]) -> None:
+        grew = False
         for key in self.items:
             rows = [r for r in records if isinstance(r.get(key), (int, float))]
             if rows:
                 self.steps[key] = np.concatenate([self.steps[key], [r["step"] for r in rows]])
                 self.values[key] = np.concatenate([self.values[key], [float(r[key]) for r in rows]])
-        self.redraw()
+                grew = True
+        if grew:
+            self.request_redraw()
 
-    def redraw(self) -> None:
+    def draw(self) -> None:
         log = self.log
         for key, item in self.items.items():
             raw, done = self.values[key], len(self.smoothed[key])
@@ -95,6 +93,10 @@ class SeriesPlot(pg.PlotWidget):
             v = self.smoothed[key]
             keep = np.isfinite(v) & ((v > 0) if log else True)
             item.setData(self.steps[key][keep], v[keep])
+
+    def x_span(self) -> tuple[float, float] | None:
+        spans = [(s[0], s[-1]) for s in self.steps.values() if len(s)]
+        return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
 
     def set_smoothing(self, amount: float) -> None:
         self.smoothing = float(amount)

@@ -1,7 +1,7 @@
 """The live views: the learned log-density with data (grey) and negatives (red) on top, loss and TV curves.
 
-Curves keep growing numpy buffers and are redrawn only when a snapshot (≤ 10 Hz) or a follow tick
-(2 Hz) brings new records, never per step.
+Curves keep growing numpy buffers and are redrawn at most twice a second, and not while hidden
+(`live_plot.LivePlot`), never per step.
 """
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import torch
 from PySide6.QtCore import QSize
 
 from core.landscape import Landscape
+from workbench.panels.training.live_plot import TITLE_SIZE, LivePlot
 from workbench.widgets.landscape_view import Map2D
 
 DATA_RGBA = (130, 130, 130, 190)  # mid grey: visible on bright and dark parts of the map
 NEGATIVE_RGBA = (255, 50, 50, 200)
 LOSS_PEN = "#f0a020"
 TV_PEN = "#60b0ff"
-TITLE_SIZE = "9pt"
 
 
 def landscape_from(grid: dict[str, Any]) -> Landscape:
@@ -55,19 +55,12 @@ class TrainingMap(Map2D):
             item.setData(x=np.ascontiguousarray(xy[:, 0]), y=np.ascontiguousarray(xy[:, 1]))
 
 
-class Curve(pg.PlotWidget):
-    """One metric against the step, drawn from growing numpy buffers."""
+class Curve(LivePlot):
+    """One metric against the step, drawn from growing numpy buffers (at most twice a second)."""
 
     def __init__(self, title: str, pen: str, log_y: bool = False, parent=None) -> None:
-        super().__init__(parent)
-        self.setMenuEnabled(False)
-        self.hideButtons()
-        self.setTitle(title, size=TITLE_SIZE)
-        self.setLabel("bottom", "step")
-        self.showGrid(x=True, y=True, alpha=0.2)
+        super().__init__(title, parent)
         self.setLogMode(y=log_y)
-        self.setDownsampling(auto=True, mode="peak")  # long runs: draw what the pixels can show
-        self.setClipToView(True)
         self.curve = self.plot(pen=pg.mkPen(pen, width=1.5))
         self.steps = np.zeros(0)
         self.values = np.zeros(0)
@@ -77,15 +70,22 @@ class Curve(pg.PlotWidget):
 
     def clear_points(self) -> None:
         self.steps, self.values = np.zeros(0), np.zeros(0)
-        self.curve.setData([], [])
+        self.reset_range()
+        self.redraw()
 
     def extend(self, steps: Iterable[float], values: Iterable[float]) -> None:
         s, v = np.asarray(list(steps), float), np.asarray(list(values), float)
         if len(s) == 0:
             return
         self.steps, self.values = np.concatenate([self.steps, s]), np.concatenate([self.values, v])
+        self.request_redraw()
+
+    def draw(self) -> None:
         finite = np.isfinite(self.values)
         self.curve.setData(self.steps[finite], self.values[finite])
+
+    def x_span(self) -> tuple[float, float] | None:
+        return (self.steps[0], self.steps[-1]) if len(self.steps) else None
 
     @property
     def n_points(self) -> int:
