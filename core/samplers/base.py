@@ -19,6 +19,7 @@ from core.params import ParamSpec, resolve_params
 from core.samplers import counter_rng
 
 Tensor = torch.Tensor
+MAX_FUSED_EVALUATIONS = 16  # energy evaluations unrolled into one compiled block
 
 
 @dataclass
@@ -228,12 +229,18 @@ class Sampler:
             return False
         return not self.uses_grad or type(self.energy).energy_and_grad is not Energy.energy_and_grad
 
-    @staticmethod
-    def _block_size(record_every: int) -> int:
-        """Steps fused per compiled call: a divisor of `record_every` (so records fall on block ends)."""
+    def _evaluations_per_step(self) -> int:
+        """Energy (and gradient) evaluations in one transition."""
+        return 1
+
+    def _block_size(self, record_every: int) -> int:
+        """Steps fused per compiled call: a divisor of `record_every` (so records fall on block ends),
+        at most 16 energy evaluations (compile time grows with the unrolled graph: HMC with L = 10
+        fuses one transition per call, a 16-transition graph took minutes to compile)."""
+        cap = max(1, MAX_FUSED_EVALUATIONS // self._evaluations_per_step())
         if not record_every:
-            return 16
-        return max(d for d in range(1, min(record_every, 16) + 1) if record_every % d == 0)
+            return cap
+        return max(d for d in range(1, min(record_every, cap) + 1) if record_every % d == 0)
 
     def _advance_block(self, state: SamplerState, k: int) -> bool:
         """Apply `k` transitions through one compiled call; False (state untouched) if compiling failed.

@@ -17,6 +17,9 @@ class HMC(Sampler):
     step_size_help = "ε: leapfrog step size"
     param_specs = (ParamSpec("n_leapfrog", 10, 1, 1000, "number L of leapfrog steps per transition", int),)
 
+    def _evaluations_per_step(self) -> int:
+        return self.n_leapfrog
+
     def _propose(self, x, e, g, p):
         eps, T, L = self.step_size, self.temperature, self.n_leapfrog
         h0 = e / T + 0.5 * (p * p).sum(-1)
