@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 from shiboken6 import isValid
 
 from workbench import APP_TITLE
+from workbench.headless import describe
 
 LOG = logging.getLogger("workbench")
 LOG.addHandler(logging.NullHandler())  # silent until `start_logging`; the hook prints to stderr
@@ -51,15 +52,6 @@ def stop_logging(handler: logging.Handler) -> None:
     """Detach and close a handler from `start_logging`."""
     LOG.removeHandler(handler)
     handler.close()
-
-
-def describe(exc: BaseException) -> str:
-    """The error in words: its message (first line), prefixed by its type unless a ValueError."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else ""
-    if isinstance(exc, ValueError) and text:
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def report_error(parent: QWidget | None, exc: BaseException, what: str) -> str:

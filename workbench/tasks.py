@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from workbench.workers import background_priority
+from workbench.headless import background_priority
 
 
 class _Signals(QObject):

@@ -1,41 +1,16 @@
 """The part every long-running worker shares: a QThread running a loop object, one snapshot in
-flight at a time (the GUI `ack`s what it drew), waiting for idle, and joining the thread; and the
-priority policy of every worker thread (`background_priority`)."""
+flight at a time (the GUI `ack`s what it drew), waiting for idle, and joining the thread. Every worker
+thread lowers its own priority first (`workbench.headless.background_priority`)."""
 from __future__ import annotations
 
-import os
-import sys
-import threading
 import time
 
 from PySide6.QtCore import QObject, QThread
 
 
-BACKGROUND_NICE = 10  # the nice value of worker threads (the GUI thread keeps the process's, usually 0)
-
-
-def background_priority() -> int | None:
-    """Lower the calling worker thread's CPU priority to nice ≥ `BACKGROUND_NICE`; return its nice value.
-
-    Why: with four Training pages training on 2 cores, a 20 ms timer on the GUI thread fired 115 ms late
-    on average (p95 780 ms, worst 1.1 s); with the workers at nice 10 the scheduler favours the GUI thread
-    and it is 12 ms late (p95 68 ms), with as many training steps per second (benchmarks/gui.py, "GUI
-    while training"). Linux sets nice per thread; elsewhere (or if the OS refuses) nothing changes and
-    None is returned.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    tid = threading.get_native_id()
-    try:
-        nice = max(os.getpriority(os.PRIO_PROCESS, tid), BACKGROUND_NICE)  # never raise a thread's priority
-        os.setpriority(os.PRIO_PROCESS, tid, nice)
-        return nice
-    except OSError:
-        return None
-
-
 class LoopWorker(QObject):
-    """Base of the sampler's and the trainer's workers; subclasses define `_start` and the loop."""
+    """Base of the sampler's play worker (training runs in a process: `training_process`); subclasses
+    define `_start` and the loop."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -18,7 +18,8 @@ import time
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from workbench.errors import describe
-from workbench.workers import LoopWorker, background_priority
+from workbench.headless import background_priority
+from workbench.workers import LoopWorker
 from workbench.panels.sampler.session import SamplerRun
 
 FRAME_S = 1.0 / 60.0  # snapshot period: the screen rate, not the step rate

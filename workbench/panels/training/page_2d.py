@@ -4,44 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtWidgets import QLabel, QWidget
 
-from core import data, landscape, training
+from core import data, training
 from core import device as devices
 from core.runs import RunDir
 from workbench.panels.training.controls import TrainingControls
 from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.views import Curves, TrainingMap, landscape_from
 from workbench.panels.training.worker import TrainSettings, TrainSnapshot
+from workbench.snapshots import MAX_POINTS, grid_of, snapshot_2d
 
 CONTROLS_WIDTH = 300
 SIDE_WIDTH = 400
-GRID_RESOLUTION = 128
-MAX_POINTS = 1000  # data points and negatives sent per snapshot
 NEGATIVES = "samples_negatives"
-
-
-def grid_of(trainer: Any) -> dict[str, Any]:
-    """Exact density of the trainer's EMA energy on a 128² grid, as float32 numpy arrays."""
-    land = landscape.density(trainer.ema_energy, GRID_RESOLUTION)
-    f32 = lambda t: np.ascontiguousarray(t.numpy(), dtype=np.float32)  # noqa: E731
-    return {"bounds": [tuple(b) for b in land.bounds], "axes": [a.numpy().copy() for a in land.axes],
-            "energy": f32(land.energy), "log_density": f32(land.log_density), "density": f32(land.density)}
-
-
-def negatives_of(trainer: Any) -> np.ndarray | None:
-    """The current negatives (or a replay-buffer sample) as a (≤1000, 2) numpy copy."""
-    x = trainer.negatives if trainer.negatives is not None else trainer.buffer
-    return None if x is None else x[:MAX_POINTS].detach().cpu().numpy().copy()
-
-
-def snapshot_2d(trainer: Any, first: bool) -> dict[str, Any]:
-    """(worker thread) The grid, the negatives and, the first time, the data points."""
-    out = {"grid": grid_of(trainer), "negatives": negatives_of(trainer)}
-    if first:
-        out["data"] = trainer.data[:MAX_POINTS].cpu().numpy().copy()
-    return out
 
 
 def grid_of_checkpoint(path: str) -> tuple[int, dict[str, Any]]:

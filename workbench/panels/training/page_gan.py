@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QSlider,
                                QSpinBox, QStackedWidget, QToolButton, QWidget)
 
-from core import data, landscape, training
+from core import data, training
 from core.runs import RunDir
 from core.training.gan import _GANTrainer
 from workbench.panels.training.controls import combo, lay_out_controls, run_dir_of, run_dir_row
@@ -20,33 +20,13 @@ from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.transport import Transport
 from workbench.panels.training.views import TrainingMap, landscape_from
 from workbench.panels.training.worker import TrainSettings, TrainSnapshot
+from workbench.snapshots import gan_snapshot
 from workbench.widgets.param_form import ParamForm
 
 MODELS = {"ebgan": "EBGAN (margin, pulling-away)", "began": "BEGAN (equilibrium k_t)",
           "magan": "MAGAN (adaptive margin)"}
 DEFAULT_LR = {"ebgan": 2e-4, "began": 2e-4, "magan": 5e-4}  # REFERENCES §4: Adam 2e-4; MAGAN Adamax 5e-4
 FOLDER = "__folder__"
-GRID_RESOLUTION = 128
-MAX_POINTS = 1000
-N_MONITOR = 32
-
-
-def gan_snapshot(trainer: Any, first: bool) -> dict[str, Any]:
-    """(worker thread) Image mode: fixed real and fake examples with reconstructions and energies, and
-    64 samples; 2D mode: the discriminator's energy on a grid, real (first time) and generated points."""
-    out: dict[str, Any] = {"image_shape": trainer.image_shape}
-    if trainer.image:
-        out.update(trainer.monitor_batch(N_MONITOR))
-        out["generated"] = trainer.sample(64, seed=1).numpy()
-        return out
-    land = landscape.evaluate(trainer.landscape_energy(), GRID_RESOLUTION)
-    f32 = lambda t: np.ascontiguousarray(t.detach().numpy(), dtype=np.float32)  # noqa: E731
-    out["grid"] = {"bounds": [tuple(b) for b in land.bounds], "axes": [a.numpy().copy() for a in land.axes],
-                   "energy": f32(land.energy)}
-    out["generated"] = trainer.sample(MAX_POINTS, seed=1).numpy()
-    if first:
-        out["real"] = trainer.data[:MAX_POINTS].numpy().copy()
-    return out
 
 
 def gan_view_of_checkpoint(path: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-import torch
 from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from core import energy_losses
@@ -19,6 +18,7 @@ from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.transport import Transport
 from workbench.panels.training.views import TITLE_SIZE
 from workbench.panels.training.worker import TrainSettings, TrainSnapshot
+from workbench.snapshots import ProbeSnapshot
 from workbench.widgets.param_form import ParamForm
 
 LOSS_LABELS = {"energy": "energy loss E(Yⁱ)", "perceptron": "perceptron E(Yⁱ) − min E",
@@ -26,23 +26,6 @@ LOSS_LABELS = {"energy": "energy loss E(Yⁱ)", "perceptron": "perceptron E(Yⁱ
 HEAD_LABELS = {"free": "free energy per class (energy loss invalid)",
                "distance": "distance to class code (energy loss valid)"}
 CORRECT, WRONG, CHOSEN = (80, 200, 90), (150, 150, 150), (255, 90, 90)
-
-
-class ProbeSnapshot:
-    """(worker thread) The chosen test image's 10 energies; `index` is set from the GUI at any time."""
-
-    def __init__(self, index: int = 0) -> None:
-        self.index = index
-
-    def __call__(self, trainer: Any, first: bool) -> dict[str, Any]:
-        i = int(np.clip(self.index, 0, len(trainer.x_test) - 1))
-        x = trainer.x_test[i]
-        energies = trainer.energies(x[None])[0]
-        label = int(trainer.y_test[i])
-        return {"index": i, "image": x.cpu().numpy(), "energies": energies.cpu().numpy(), "label": label,
-                "margin": float(trainer.params["margin"]), "loss": trainer.loss_name,
-                "decision": int(energy_losses.decide(energies[None])[0]),
-                "gap": float(energy_losses.margin(energies[None], torch.tensor([label]))[0])}
 
 
 class EnergyBars(pg.PlotWidget):
@@ -121,7 +104,7 @@ class LossExplorerPage(RunPage):
         self.setObjectName("LossExplorerPage")
         self.controls = LossControls(self.transport)
         self.snapshot = ProbeSnapshot()
-        self.controls.probe.valueChanged.connect(lambda i: setattr(self.snapshot, "index", i))
+        self.controls.probe.valueChanged.connect(self._probe_changed)
         self.bars = EnergyBars()
         self.image = ImageGrid("probe image", columns=1)
         self.loss_curve = SeriesPlot("training loss", (("loss", "loss", "#f0a020", False),))
@@ -137,6 +120,10 @@ class LossExplorerPage(RunPage):
         middle.addWidget(self.bars, 3)
         middle.addLayout(top, 2)
         self.lay_out(self.controls, middle, (self.loss_curve, self.accuracy), controls_width=340)
+
+    def _probe_changed(self, index: int) -> None:
+        self.snapshot.index = index
+        self.worker.update_snapshot(self.snapshot)  # the run in progress probes the new image
 
     def make_settings(self) -> TrainSettings:
         c = self.controls

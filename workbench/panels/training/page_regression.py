@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import torch
 from PySide6.QtWidgets import QSpinBox, QVBoxLayout, QWidget
 
 from core import training
-from core.regression.problems import X_RANGE
 from core.regression.train import METHODS, RegressionTrainer
 from core.runs import RunDir
 from workbench.panels.training.controls import combo, lay_out_controls, run_dir_of, run_dir_row
@@ -18,28 +15,11 @@ from workbench.panels.training.regression_views import ConditionalDensityMaps, R
 from workbench.panels.training.run_page import RunPage, default_run_dir
 from workbench.panels.training.transport import Transport
 from workbench.panels.training.worker import TrainSettings, TrainSnapshot
+from workbench.snapshots import regression_grids
 from workbench.widgets.param_form import ParamForm
 
-N_X, N_Y = 121, 241  # grid of the live maps (x, y); the metric uses its own, finer grid
-MAX_POINTS = 1000
 METHOD_LABELS = {"ml-is": "ML-IS", "kld": "KLD", "nce": "NCE", "nce+": "NCE+", "ml-mcmc": "ML-MCMC (Langevin)",
                  "dsm": "DSM", "nce-mdn": "NCE + learned MDN proposal"}
-
-
-def regression_grids(trainer: Any, first: bool) -> dict[str, Any]:
-    """(worker thread) p(y|x) of the EBM (and proposal) on the live grid; the truth and data the first time."""
-    model = trainer.model()
-    xs = torch.linspace(*X_RANGE, N_X).view(-1, 1)
-    ys, logp = model.log_density_grid(xs, n_y=N_Y)
-    out: dict[str, Any] = {"x": xs.view(-1).numpy().copy(), "y": ys.numpy().copy(),
-                           "model": logp.exp().numpy().astype(np.float32)}
-    out["proposal"] = (model.proposal_log_density_grid(xs, n_y=N_Y)[1].exp().numpy().astype(np.float32)
-                       if model.proposal is not None else None)
-    if first:
-        if trainer.problem is not None:
-            out["true"] = trainer.problem.log_density(xs, ys.view(1, -1)).exp().numpy().astype(np.float32)
-        out["data"] = torch.cat([trainer.x, trainer.y], 1)[:MAX_POINTS].numpy().copy()
-    return out
 
 
 def grids_of_checkpoint(path: str) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """The Training panel: one page per kind of model — 2D densities (CD, PCD, DSM), energy-based regression
 (ML-IS … NCE with a learned proposal) and GAN-style EBMs (EBGAN, BEGAN, MAGAN) — chosen at the top.
 
-Each page trains in its own worker and can follow a run directory. File › Open run… reads the run's
-config.json and hands it to the page that draws its trainer. Closing the window stops every page's run
-(each writes a checkpoint) and joins its thread.
+Each page trains in its own process (`worker`, `workbench.training_process`) and can follow a run
+directory. File › Open run… reads the run's config.json and hands it to the page that draws its trainer.
+Closing the window stops every page's run (each writes a checkpoint) and ends its process.
 """
 from __future__ import annotations
 
@@ -131,7 +131,9 @@ class TrainingPanel(QWidget):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop every page's run (each writes a checkpoint) and join the threads. Safe to repeat."""
+        """Stop every page's run (each writes a checkpoint) and end the processes. Safe to repeat."""
+        for page in self.pages.values():  # all at once: closing waits for the slowest, not for the sum
+            page.worker.quit()
         for page in self.pages.values():
             page.shutdown()
 

@@ -1,5 +1,5 @@
 """What every page of the Training panel shares: the transport (Start / Pause / Resume / Stop / Save),
-the training worker, following a run directory, and a clean shutdown.
+the training worker (a process of its own), following a run directory, and a clean shutdown.
 
 A page (2D densities, regression, GAN-style EBMs) subclasses `RunPage` and supplies its controls, its
 views and a handful of hooks: `make_settings`, `draw_snapshot`, `reset_views`, `add_records`,
@@ -301,7 +301,7 @@ class RunPage(QWidget):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the run (it writes a checkpoint), join the thread, stop following. Safe to repeat."""
+        """Stop the run (it writes a checkpoint), end the training process, stop following. Safe to repeat."""
         self._closed = True
         self.follower.stop()
         self.worker.shutdown()

@@ -1,235 +1,259 @@
-"""The training worker: steps a core trainer in its own QThread, writes its run directory, sends snapshots.
+"""The training worker: a page's handle on its training process (`workbench.training_process`).
 
     worker = TrainWorker()
-    worker.snapshotReady.connect(panel.on_snapshot)   # queued to the GUI thread, ≤ 10 Hz
+    worker.snapshotReady.connect(panel.on_snapshot)   # in the GUI thread, ≤ 10 Hz
     run_id = worker.start(settings)   # stops (and checkpoints) whatever ran before
     worker.pause(); worker.resume(); worker.save(); worker.stop()
-    worker.shutdown()                 # stop, checkpoint and join the thread (on close)
+    worker.shutdown()                 # stop, checkpoint, end the process and join the reader thread
 
-Like `core.training.fit`: config.json at the start, `run.log(t, **scalars)` every step, samples every
-100 steps, a checkpoint every 500 steps and on stop/save/end; a NaN loss ends the run as "diverged"
-and keeps the last good checkpoint. The flags are checked every step. At most one snapshot is in
-flight: until the GUI calls `ack()` the worker keeps stepping and gathers the scalars for the next one.
+The process is started with the first run and serves the page's later runs; it trains with its own
+interpreter, so the GUI thread never waits for a training step's GIL. Commands go down a pipe (a write
+of a few bytes: the GUI thread never blocks); a reader thread blocks on the other pipe and hands each
+message to the GUI thread as a queued signal. If the process dies (killed, out of memory), the run
+ends as "failed" with the exit code and the next Start starts a new process.
 """
 from __future__ import annotations
 
-import math
+import os
+import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+import torch
+from PySide6.QtCore import QObject, Qt, Signal
 
-from core import training
-from core.runs import RunDir
-from core.training.base import TrainingDiverged, is_sample_key, train_step
-from workbench.errors import describe
-from workbench.workers import LoopWorker, background_priority
+import workbench
+from workbench import headless
+from workbench.training_process import FRAME_S, TrainSettings, TrainSnapshot
 
-FRAME_S = 0.1  # snapshots at most 10 Hz
-CHECKPOINT_EVERY = 500
-SAMPLES_EVERY = 100
+__all__ = ["TrainWorker", "TrainSettings", "TrainSnapshot"]
 
-
-@dataclass
-class TrainSettings:
-    """One `core.training.create(trainer, **params)` call, the run length and folder, and what to draw.
-
-    `snapshot(trainer, first)` runs in the worker thread and returns the numpy payload of a snapshot
-    (views of the family that started the run: a grid, negatives, image grids…); `first` is True once.
-    """
-
-    run_dir: Path
-    trainer: str
-    params: dict[str, Any] = field(default_factory=dict)
-    total_steps: int = 5000
-    snapshot: Callable[[Any, bool], dict[str, Any]] = lambda trainer, first: {}
-
-    def create_trainer(self) -> Any:
-        return training.create(self.trainer, **self.params)
+# the process: a fresh interpreter (fork + exec, nothing of the Qt process is copied) with the app's
+# checkout first on sys.path and the working directory of the app (relative run folders mean the same)
+BOOT = "import sys; sys.path[0] = {root!r}; from workbench.training_process import run; run(sys.argv[1:])"
+SHUTDOWN_S = 10.0  # how long closing waits for a run to stop and checkpoint before killing the process
 
 
-@dataclass
-class TrainSnapshot:
-    """Numpy copies for the views. `history`: the scalar metrics of every step since the last snapshot;
-    `payload`: what the family's `snapshot` function returned."""
+class _Relay(QObject):
+    """Carries the reader thread's messages to the GUI thread."""
 
-    run_id: int
-    t: int
-    total: int
-    history: list[dict[str, Any]]
-    time_per_step: float
-    payload: dict[str, Any] = field(default_factory=dict)
+    received = Signal(object)
 
 
-class _Job:
-    """One run's flags (set from the GUI thread, read by the loop every step)."""
+class TrainWorker(QObject):
+    """Owns the training process, the reader thread and the current run; methods are called from the
+    GUI thread."""
 
-    def __init__(self, run_id: int, settings: TrainSettings) -> None:
-        self.run_id, self.settings = run_id, settings
-        self.stop, self.paused, self.save = threading.Event(), threading.Event(), threading.Event()
-        self.wake = threading.Event()
-
-
-class _Loop(QObject):
-    """Lives in the worker thread; `run_job` is invoked there by a queued signal."""
-
-    snapshotReady = Signal(object)
+    snapshotReady = Signal(object)  # TrainSnapshot
     started = Signal(int, str)  # run id, run directory
     saved = Signal(int, int, str)  # run id, step, checkpoint path
     ended = Signal(int, str, str)  # run id, reason (finished, stopped, diverged, failed), message
 
-    def __init__(self, owner: TrainWorker) -> None:
-        super().__init__()
-        self.owner = owner
-
-    @Slot(object)
-    def run_job(self, job: _Job) -> None:
-        if job.stop.is_set():
-            self.ended.emit(job.run_id, "stopped", "stopped before it started")
-            return
-        self.owner.thread_nice = background_priority()
-        self.owner._busy = True
-        # Thread count is the app's policy (workbench.app.leave_a_core_for_the_gui), not the worker's.
-        try:
-            reason, message = self._train(job)
-        except TrainingDiverged as exc:
-            reason, message = "diverged", describe(exc)
-        except Exception as exc:  # bad parameters, a full disk…: the app carries on
-            reason, message = "failed", describe(exc)
-        finally:
-            self.owner._busy = False
-        self.ended.emit(job.run_id, reason, message)
-
-    def _train(self, job: _Job) -> tuple[str, str]:
-        s = job.settings
-        run = RunDir(s.run_dir)
-        if run.config_path.exists():
-            raise ValueError(f"{run.path} already holds a run; choose another run directory")
-        trainer = s.create_trainer()
-        run.write_config({"trainer": trainer.name, "params": trainer.config(), "total_steps": s.total_steps})
-        self.started.emit(job.run_id, str(run.path))
-        first = True
-        history: list[dict[str, Any]] = []
-        saved_at, last_emit = -1, -math.inf
-
-        def save() -> None:
-            nonlocal saved_at
-            if trainer.t and saved_at != trainer.t:
-                path = run.save_checkpoint(trainer.state_dict(), trainer.t)
-                saved_at = trainer.t
-                self.saved.emit(job.run_id, trainer.t, str(path))
-
-        def emit() -> None:
-            nonlocal first, history, last_emit
-            owner = self.owner
-            owner._in_flight = True
-            tps = float(np.mean([h["time_per_step"] for h in history])) if history else 0.0
-            payload = s.snapshot(trainer, first) if first or owner.views_wanted else {}
-            self.snapshotReady.emit(TrainSnapshot(job.run_id, trainer.t, s.total_steps, history, tps, payload))
-            first, history, last_emit = False, [], time.perf_counter()
-
-        emit()
-        while trainer.t < s.total_steps and not job.stop.is_set():
-            if job.save.is_set():
-                job.save.clear()
-                save()
-            if job.paused.is_set():
-                if history:
-                    emit()
-                job.wake.wait(0.05)
-                job.wake.clear()
-                continue
-            metrics = train_step(trainer, run, SAMPLES_EVERY)
-            scalars = {k: v for k, v in metrics.items() if not is_sample_key(k)}
-            if trainer.t % CHECKPOINT_EVERY == 0:
-                save()
-            history.append({"step": trainer.t, **scalars})
-            if not self.owner._in_flight and time.perf_counter() - last_emit >= self.owner.frame_s:
-                emit()
-        save()
-        if history:
-            emit()
-        stopped = job.stop.is_set() and trainer.t < s.total_steps
-        return ("stopped", f"stopped at step {trainer.t}") if stopped else ("finished", f"done: {trainer.t} steps")
-
-
-class TrainWorker(LoopWorker):
-    """Owns the thread and the current job; all methods are called from the GUI thread."""
-
-    snapshotReady = Signal(object)  # TrainSnapshot
-    started = Signal(int, str)
-    saved = Signal(int, int, str)
-    ended = Signal(int, str, str)
-    _start = Signal(object)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.frame_s = FRAME_S
-        self.views_wanted = True  # False while the page is hidden: snapshots carry no pictures then
+        self._views_wanted = True
         self._run_ids = 0
-        self._job: _Job | None = None
+        self._paused = False
+        self._busy = False  # a run of ours is in progress (set by start, cleared by its "ended")
+        self._lock = threading.Lock()  # _busy and _run_ids, shared with the reader thread
+        self._process: subprocess.Popen | None = None
+        self._commands: Connection | None = None
+        self._thread: threading.Thread | None = None  # the reader
+        self._ready = False  # the process has imported torch and reads commands
+        self.pid: int | None = None
+        self.process_nice: int | None = None  # the training process's nice value once it is ready (tests)
+        self._relay = _Relay(self)
+        self._relay.received.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
+    # --- state ----------------------------------------------------------------------------
     @property
     def run_id(self) -> int:
         """Id of the latest run started (0: none)."""
         return self._run_ids
 
     @property
+    def busy(self) -> bool:
+        """True from `start` until that run has ended."""
+        return self._busy
+
+    @property
     def paused(self) -> bool:
-        return self._job is not None and self._job.paused.is_set()
+        return self._busy and self._paused
 
-    def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = QThread()
-        self._thread.setObjectName("training")
-        self._loop = _Loop(self)
-        self._loop.moveToThread(self._thread)
-        self._start.connect(self._loop.run_job)
-        for name in ("snapshotReady", "started", "saved", "ended"):
-            getattr(self._loop, name).connect(getattr(self, name))
-        self._thread.start()
+    @property
+    def views_wanted(self) -> bool:
+        """False while the page is hidden: snapshots then carry no pictures (scalars only)."""
+        return self._views_wanted
 
+    @views_wanted.setter
+    def views_wanted(self, wanted: bool) -> None:
+        if bool(wanted) != self._views_wanted:
+            self._views_wanted = bool(wanted)
+            self._send("views", self._views_wanted)
+
+    # --- commands -------------------------------------------------------------------------
     def start(self, settings: TrainSettings) -> int:
         """Start a run (the previous one is stopped and checkpointed first); return its run id."""
         self.stop()
-        self._ensure_thread()
-        self._run_ids += 1
-        self._job = _Job(self._run_ids, settings)
-        self._in_flight = False
-        self._start.emit(self._job)
-        return self._run_ids
+        with self._lock:
+            self._run_ids += 1
+            self._busy, self._paused = True, False
+            run_id = self._run_ids
+        try:
+            self._ensure_process()
+            self._commands.send(("start", run_id, settings, self.frame_s, self._views_wanted))
+        except Exception as exc:  # no process, an unpicklable setting: the run fails, the app carries on
+            with self._lock:
+                self._busy = False
+            self._relay.received.emit(("ended", run_id, "failed", headless.describe(exc)))
+        return run_id
 
     def pause(self) -> None:
-        if self._job is not None:
-            self._job.paused.set()
+        self._paused = True
+        self._send("pause", self._run_ids)
 
     def resume(self) -> None:
-        if self._job is not None:
-            self._job.paused.clear()
-            self._job.wake.set()
+        self._paused = False
+        self._send("resume", self._run_ids)
 
     def save(self) -> None:
         """Ask for a checkpoint after the step in progress (paused runs too)."""
-        if self._job is not None:
-            self._job.save.set()
-            self._job.wake.set()
+        self._send("save", self._run_ids)
 
     def stop(self) -> None:
         """End the current run after the step in progress; it writes a checkpoint first."""
-        if self._job is not None:
-            self._job.stop.set()
-            self._job.wake.set()
+        self._send("stop", self._run_ids)
+
+    def update_snapshot(self, snapshot) -> None:
+        """Replace the current run's snapshot function (e.g. another probe image)."""
+        self._send("snapshot", self._run_ids, snapshot)
+
+    def ack(self) -> None:
+        """The GUI has drawn the last snapshot: the next one may be sent."""
+        self._send("ack")
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
         """Block until no run is in progress (tests, shutdown); True if idle."""
-        return super().wait_idle(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while self._busy and time.monotonic() < deadline:
+            time.sleep(0.002)
+        return not self._busy
+
+    def _send(self, *message) -> None:
+        if self._commands is None:
+            return
+        try:
+            self._commands.send(message)
+        except (OSError, ValueError):  # the process is gone: the reader reports it
+            pass
+
+    # --- the process ----------------------------------------------------------------------
+    def _ensure_process(self) -> None:
+        if self._commands is not None and self._process is not None and self._process.poll() is None:
+            return
+        self._close_process()
+        commands_r, commands_w = os.pipe()
+        results_r, results_w = os.pipe()
+        root = str(Path(workbench.__file__).resolve().parents[1])  # this checkout's core and workbench first
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", BOOT.format(root=root), str(commands_r), str(results_w),
+                 "--nice", str(headless.BACKGROUND_NICE), "--threads", str(torch.get_num_threads())],
+                pass_fds=(commands_r, results_w), stdin=subprocess.DEVNULL)
+        except OSError:
+            os.close(commands_w)
+            os.close(results_r)
+            raise
+        finally:  # the process's ends: only it holds them now, so either side sees EOF when the other ends
+            os.close(commands_r)
+            os.close(results_w)
+        self._process = process
+        self.pid, self._ready = self._process.pid, False
+        self._commands = Connection(commands_w, readable=False)
+        results = Connection(results_r, writable=False)
+        self._thread = threading.Thread(target=self._read, args=(results, self._process),
+                                        name=f"training-reader-{self.pid}", daemon=True)
+        self._thread.start()
+
+    def _read(self, results: Connection, process: subprocess.Popen) -> None:
+        """(reader thread) Pass every message to the GUI thread until the process ends."""
+        try:
+            while True:
+                message = results.recv()
+                kind = message[0]
+                if kind == "ready":
+                    self._ready = True
+                elif kind == "ended":
+                    with self._lock:
+                        if message[1] == self._run_ids:
+                            self._busy = False
+                self._relay.received.emit(message)
+        except (EOFError, OSError):
+            pass
+        finally:
+            results.close()
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        with self._lock:
+            lost, self._busy = self._busy, False
+            run_id = self._run_ids
+        if lost:  # the process ended in the middle of a run
+            how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-code}" if code else "no exit code"
+            self._relay.received.emit(("ended", run_id, "failed",
+                                       f"the training process ended unexpectedly ({how}); the run directory "
+                                       "keeps the last checkpoint"))
+
+    def _dispatch(self, message: tuple) -> None:
+        """(GUI thread) One message of the process as a signal."""
+        kind, *args = message
+        if kind == "ready":
+            self.process_nice = args[1]
+        elif kind == "snapshot":
+            self.snapshotReady.emit(args[0])
+        elif kind == "started":
+            self.started.emit(*args)
+        elif kind == "saved":
+            self.saved.emit(*args)
+        elif kind == "ended":
+            self.ended.emit(*args)
+
+    def quit(self) -> None:
+        """Ask the process to stop its run (with a checkpoint) and end; returns at once (`shutdown`
+        waits). A panel asks all its pages' processes first, so they finish side by side."""
+        commands, self._commands = self._commands, None
+        if commands is None:
+            return
+        try:
+            commands.send(("stop", self._run_ids))
+            commands.send(("quit",))
+        except (OSError, ValueError):
+            pass
+        commands.close()  # end of file: a process still importing ends at its first read
+
+    def _close_process(self) -> None:
+        """End the process (`quit`), wait for it (kill it if it hangs), join the reader."""
+        self.quit()
+        process, reader = self._process, self._thread
+        self._process = self._thread = None
+        if process is not None:
+            if not self._ready:  # still starting: no run of ours has begun, nothing to save
+                process.kill()
+            try:
+                process.wait(timeout=SHUTDOWN_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if reader is not None:
+            reader.join()
 
     def shutdown(self) -> None:
-        """Stop (with a checkpoint), end the thread's event loop and join it. Safe to call twice."""
-        self.stop()
-        self._join_thread()
+        """Stop the run (with a checkpoint), end the process and join the reader thread. Safe to repeat."""
+        self._close_process()
+        with self._lock:
+            self._busy = False
