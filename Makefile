@@ -15,7 +15,7 @@ run: setup                       ## set up (once) and launch the app
 
 test: setup                      ## set up (once) and run the whole test suite headless (Xvfb)
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh --test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2   # two workers (pytest-xdist): the suite fits the 10-minute budget on 2 cores
 
 setup: $(VENV)/.installed
 

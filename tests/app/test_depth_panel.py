@@ -28,14 +28,14 @@ def panel(qtbot, tiny_model):
     qtbot.addWidget(p)
     p.resize(1300, 800)
     p.show()
-    qtbot.waitUntil(lambda: p.model is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: p.model is not None, timeout=60_000)
     p.steps.setValue(4)
     yield p
     p.shutdown()
 
 
 def _predicted(panel, qtbot, action):
-    with qtbot.waitSignal(panel.predict_task.finished, timeout=30_000):
+    with qtbot.waitSignal(panel.predict_task.finished, timeout=60_000):
         action()
     assert panel.result is not None
 
@@ -80,10 +80,10 @@ def test_synthetic_sample_with_ground_truth_metrics_hover_and_export(panel, qtbo
 
 def test_bad_files_say_so_and_the_panel_keeps_working(panel, qtbot, tmp_path):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    with qtbot.waitSignal(panel.load_task.failed, timeout=10_000):
+    with qtbot.waitSignal(panel.load_task.failed, timeout=60_000):
         panel.load_image(tmp_path / "broken.png")
     assert "Could not open the file" in panel.message.text()
-    with qtbot.waitSignal(panel.load_task.failed, timeout=10_000):
+    with qtbot.waitSignal(panel.load_task.failed, timeout=60_000):
         panel.load_image(tmp_path / "missing.jpg")
     assert panel.open_collection("nyu", tmp_path / "missing.mat") is False
     assert "Could not open the collection" in panel.message.text()
@@ -98,7 +98,7 @@ def test_missing_checkpoint_is_reported(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("EBM_DEPTH_ASSETS", str(tmp_path / "nothing"))
     p = DepthPanel()
     qtbot.addWidget(p)
-    with qtbot.waitSignal(p.model_task.failed, timeout=10_000):
+    with qtbot.waitSignal(p.model_task.failed, timeout=60_000):
         p.show()
     assert "missing" in p.message.text() and not p.buttons["predict"].isEnabled()
     p.shutdown()

@@ -55,7 +55,7 @@ def test_icm_energy_never_rises_and_play_pause(panel, qtbot):
     d.sampler_combo.setCurrentIndex(0)
     t = d.state.t
     d.set_playing(True)
-    qtbot.waitUntil(lambda: d.state.t >= t + 5, timeout=5000)
+    qtbot.waitUntil(lambda: d.state.t >= t + 5, timeout=60_000)
     d.set_playing(False)
     t = d.state.t
     qtbot.wait(150)

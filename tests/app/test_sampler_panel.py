@@ -72,19 +72,19 @@ def test_right_arrow_in_a_spin_box_does_not_step(panel, qtbot):
 def test_play_then_pause_with_button_and_space(panel, qtbot):
     qtbot.mouseClick(panel.controls.play_button, Qt.MouseButton.LeftButton)
     assert panel.controls.play_button.text() == "Pause"
-    qtbot.waitUntil(lambda: panel.run.t >= 10 and panel.frames_drawn >= 5, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.run.t >= 10 and panel.frames_drawn >= 5, timeout=60_000)
     qtbot.mouseClick(panel.controls.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=60_000)
     t = panel.run.t
     qtbot.wait(150)
     assert panel.run.t == t and panel.controls.play_button.text() == "Play"
     _focus(qtbot, panel)
     qtbot.keyClick(panel, Qt.Key.Key_Space)
     assert panel.worker.playing
-    qtbot.waitUntil(lambda: panel.run.t > t, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.run.t > t, timeout=60_000)
     qtbot.keyClick(panel, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=5000)
-    qtbot.waitUntil(lambda: panel.drawn.t == panel.run.t, timeout=5000)  # the final refresh
+    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.drawn.t == panel.run.t, timeout=60_000)  # the final refresh
     np.testing.assert_allclose(_drawn_xy(panel), panel.run.state.x.numpy())
 
 
@@ -105,7 +105,7 @@ def test_reset_button_and_r_key_restart_from_the_same_positions(panel, qtbot):
 
 def test_reset_while_playing_drops_stale_snapshots(panel, qtbot):
     panel.controls.play_button.click()
-    qtbot.waitUntil(lambda: panel.run.t >= 3, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.run.t >= 3, timeout=60_000)
     old = panel.run
     panel.controls.reset_button.click()
     assert panel.run is not old and panel.worker.playing
@@ -113,7 +113,7 @@ def test_reset_while_playing_drops_stale_snapshots(panel, qtbot):
     panel._on_snapshot(stale)  # a late snapshot of the cancelled run
     assert panel.drawn.run_id == panel.run.run_id
     panel.controls.play_button.click()
-    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=5000)
+    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=60_000)
 
 
 def test_temperature_is_shared_and_used_by_the_sampler(panel):
@@ -175,7 +175,7 @@ def test_one_dimensional_energy_draws_chains_on_the_curve(panel, qtbot):
     np.testing.assert_allclose(x, panel.run.state.x[:, 0].numpy())
     np.testing.assert_allclose(y, panel.energy(panel.run.state.x).numpy(), rtol=1e-4, atol=1e-4)
     qtbot.waitUntil(lambda: panel.marginals[0].hist.getData()[1] is not None
-                    and panel.marginals[0].hist.getData()[1].sum() > 0, timeout=5000)
+                    and panel.marginals[0].hist.getData()[1].sum() > 0, timeout=60_000)
     _click_map_1d = panel.view.curve.clicked
     _click_map_1d.emit(0.5, 0.0)
     assert panel.centre == (0.5,)
@@ -229,7 +229,7 @@ def test_ula_divergence_is_counted_and_shown(panel, qtbot):
     assert f"{panel.run.state.n_diverged} chains frozen" in panel.diagnostics.labels["diverged"].text()
     assert "diverged" in panel.diagnostics.warning.text()
     panel.controls.play_button.click()  # drawing frozen far-away chains must not break the view
-    qtbot.waitUntil(lambda: panel.frames_drawn > 20, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.frames_drawn > 20, timeout=60_000)
     panel.controls.play_button.click()
 
 
@@ -249,7 +249,7 @@ def test_diagnostics_show_numbers_after_some_steps(panel, qtbot):
     def filled() -> None:
         for key in ("acceptance", "ess", "rhat", "tv"):
             assert any(ch.isdigit() for ch in labels[key].text()), key
-    qtbot.waitUntil(filled, timeout=10_000)
+    qtbot.waitUntil(filled, timeout=60_000)
     assert "64 chains" in labels["ess"].toolTip()
     tv = float(labels["tv"].text())
     assert 0.0 <= tv <= 1.0
@@ -273,7 +273,7 @@ def test_export_trace_npz_and_gif(panel, qtbot, tmp_path):
     # Record while playing, then export the recorded frames.
     panel.controls.record_button.setChecked(True)
     panel.controls.play_button.click()
-    qtbot.waitUntil(lambda: len(panel.exporter.recorder.frames) >= 4, timeout=10_000)
+    qtbot.waitUntil(lambda: len(panel.exporter.recorder.frames) >= 4, timeout=60_000)
     panel.controls.play_button.click()
     n = len(panel.exporter.recorder.frames)
     assert panel.export_view(tmp_path / "played.gif")
@@ -340,6 +340,6 @@ def test_worker_stops_when_the_window_closes(qtbot):
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)  # keys work right after the tab shows
     assert p.run.t == 1
     p.controls.play_button.click()
-    qtbot.waitUntil(lambda: p.run.t >= 3, timeout=10_000)
+    qtbot.waitUntil(lambda: p.run.t >= 3, timeout=60_000)
     win.close()
     assert p.worker._thread is None and not p.worker.busy
