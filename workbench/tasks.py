@@ -28,11 +28,17 @@ class _Signals(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, run_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """One submission. The pool deletes it after `run` (auto-delete): PySide6 keeps the Python side of
+    a QRunnable that the pool does not delete alive for good, with its function and arguments (energies,
+    sampler runs…), so every submission used to leak them (the monkey's RSS grew ~0.3 MB per action).
+    The runner keeps only the task's signals and stop flag, never the task."""
+
+    def __init__(self, run_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict,
+                 signals: _Signals, stop: threading.Event) -> None:
         super().__init__()
+        self.setAutoDelete(True)
         self.run_id, self.fn, self.args, self.kwargs = run_id, fn, args, kwargs
-        self.signals = _Signals()
-        self.stop = threading.Event()
+        self.signals, self.stop = signals, stop
 
     def run(self) -> None:
         background_priority()
@@ -45,6 +51,8 @@ class _Task(QRunnable):
             self.signals.error.emit(self.run_id, f"{type(exc).__name__}: {exc}")
         else:
             self.signals.done.emit(self.run_id, result)
+        finally:
+            self.fn = self.args = self.kwargs = None  # drop the inputs as soon as the work is done
 
 
 class TaskRunner(QObject):
@@ -61,7 +69,7 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self.latest = 0
         self._pending: set[int] = set()
-        self._tasks: dict[int, _Task] = {}
+        self._in_flight: dict[int, tuple[_Signals, threading.Event]] = {}  # until each one reports back
 
     @property
     def busy(self) -> bool:
@@ -71,32 +79,39 @@ class TaskRunner(QObject):
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Run `fn(*args, **kwargs)` in the pool; returns its run id (newer ids make older ones stale)."""
         run_id = next(self._ids)
-        return self._start(run_id, _Task(run_id, fn, args, kwargs))
-
-    def _start(self, run_id: int, task: _Task) -> int:
-        task.setAutoDelete(False)  # we keep it until its signal arrives, then drop it
-        task.signals.done.connect(self._on_done)
-        task.signals.error.connect(self._on_error)
-        self.latest = run_id
-        self._pending.add(run_id)
-        self._tasks[run_id] = task
-        self.busyChanged.emit(True)
-        self.pool.start(task)
-        return run_id
+        signals, stop = self._prepare(run_id)
+        return self._start(_Task(run_id, fn, args, kwargs, signals, stop))
 
     def submit_with_progress(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Like `submit`, passing `report(done, total, payload=None)` and `should_stop()` to `fn`."""
         run_id = next(self._ids)
-        task = _Task(run_id, fn, args, kwargs)
-        task.kwargs = {**kwargs, "report": lambda done, total, payload=None: task.signals.progress.emit(
-            run_id, int(done), int(total), payload), "should_stop": task.stop.is_set}
-        task.signals.progress.connect(self._on_progress)
-        return self._start(run_id, task)
+        signals, stop = self._prepare(run_id)
+        signals.progress.connect(self._on_progress)
+
+        def report(done: int, total: int, payload: object = None) -> None:
+            signals.progress.emit(run_id, int(done), int(total), payload)
+
+        kwargs = {**kwargs, "report": report, "should_stop": stop.is_set}
+        return self._start(_Task(run_id, fn, args, kwargs, signals, stop))
+
+    def _prepare(self, run_id: int) -> tuple[_Signals, threading.Event]:
+        signals, stop = _Signals(), threading.Event()
+        signals.done.connect(self._on_done)
+        signals.error.connect(self._on_error)
+        self._in_flight[run_id] = (signals, stop)
+        return signals, stop
+
+    def _start(self, task: _Task) -> int:
+        self.latest = task.run_id
+        self._pending.add(task.run_id)
+        self.busyChanged.emit(True)
+        self.pool.start(task)
+        return task.run_id
 
     def cancel(self) -> None:
         """Ask every submission in flight to stop (their `should_stop()` turns true)."""
-        for task in self._tasks.values():
-            task.stop.set()
+        for _, stop in self._in_flight.values():
+            stop.set()
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until the pool is idle (tests, shutdown)."""
@@ -119,7 +134,7 @@ class TaskRunner(QObject):
 
     def _settle(self, run_id: int) -> bool:
         self._pending.discard(run_id)
-        self._tasks.pop(run_id, None)
+        self._in_flight.pop(run_id, None)
         current = run_id == self.latest
         if current:
             self.busyChanged.emit(False)
