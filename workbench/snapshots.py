@@ -25,11 +25,15 @@ def _f32(t: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.detach().cpu().numpy(), dtype=np.float32)
 
 
+def _grid(land: landscape.Landscape, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A landscape's bounds, axes and `fields` as numpy copies (float32 values)."""
+    return {"bounds": [tuple(b) for b in land.bounds], "axes": [a.numpy().copy() for a in land.axes],
+            **{name: _f32(getattr(land, name)) for name in fields}}
+
+
 def grid_of(trainer: Any) -> dict[str, Any]:
     """Exact density of an "ebm2d" trainer's EMA energy on a 128² grid, as float32 numpy arrays."""
-    land = landscape.density(trainer.ema_energy, GRID_RESOLUTION)
-    return {"bounds": [tuple(b) for b in land.bounds], "axes": [a.numpy().copy() for a in land.axes],
-            "energy": _f32(land.energy), "log_density": _f32(land.log_density), "density": _f32(land.density)}
+    return _grid(landscape.density(trainer.ema_energy, GRID_RESOLUTION), ("energy", "log_density", "density"))
 
 
 def negatives_of(trainer: Any) -> np.ndarray | None:
@@ -54,9 +58,7 @@ def gan_snapshot(trainer: Any, first: bool) -> dict[str, Any]:
         out.update(trainer.monitor_batch(N_MONITOR))
         out["generated"] = trainer.sample(64, seed=1).numpy()
         return out
-    land = landscape.evaluate(trainer.landscape_energy(), GRID_RESOLUTION)
-    out["grid"] = {"bounds": [tuple(b) for b in land.bounds], "axes": [a.numpy().copy() for a in land.axes],
-                   "energy": _f32(land.energy)}
+    out["grid"] = _grid(landscape.evaluate(trainer.landscape_energy(), GRID_RESOLUTION), ("energy",))
     out["generated"] = trainer.sample(MAX_POINTS, seed=1).numpy()
     if first:
         out["real"] = trainer.data[:MAX_POINTS].numpy().copy()

@@ -31,14 +31,14 @@ class _Task(QRunnable):
     """One submission. The pool deletes it after `run` (auto-delete): PySide6 keeps the Python side of
     a QRunnable that the pool does not delete alive for good, with its function and arguments (energies,
     sampler runs…), so every submission used to leak them (the monkey's RSS grew ~0.3 MB per action).
-    The runner keeps only the task's signals and stop flag, never the task."""
+    The runner keeps only the task's signals and stop flag (in `_in_flight`), never the task."""
 
     def __init__(self, run_id: int, fn: Callable[..., Any], args: tuple, kwargs: dict,
-                 signals: _Signals, stop: threading.Event) -> None:
+                 signals: _Signals) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self.run_id, self.fn, self.args, self.kwargs = run_id, fn, args, kwargs
-        self.signals, self.stop = signals, stop
+        self.signals = signals
 
     def run(self) -> None:
         background_priority()
@@ -79,8 +79,8 @@ class TaskRunner(QObject):
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Run `fn(*args, **kwargs)` in the pool; returns its run id (newer ids make older ones stale)."""
         run_id = next(self._ids)
-        signals, stop = self._prepare(run_id)
-        return self._start(_Task(run_id, fn, args, kwargs, signals, stop))
+        signals, _ = self._prepare(run_id)
+        return self._start(_Task(run_id, fn, args, kwargs, signals))
 
     def submit_with_progress(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         """Like `submit`, passing `report(done, total, payload=None)` and `should_stop()` to `fn`."""
@@ -92,7 +92,7 @@ class TaskRunner(QObject):
             signals.progress.emit(run_id, int(done), int(total), payload)
 
         kwargs = {**kwargs, "report": report, "should_stop": stop.is_set}
-        return self._start(_Task(run_id, fn, args, kwargs, signals, stop))
+        return self._start(_Task(run_id, fn, args, kwargs, signals))
 
     def _prepare(self, run_id: int) -> tuple[_Signals, threading.Event]:
         signals, stop = _Signals(), threading.Event()
